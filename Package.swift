@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// blenderd: a libuv-based daemon that lets programs drive many Blender instances over JSON-RPC 2.0.
+// Dependencies resolve only from the machine's local package copies (see docs/Modules.md).
+import PackageDescription
+
+let package = Package(
+    name: "blenderd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "blenderd", targets: ["blenderd"]),
+        .executable(name: "blenderctl", targets: ["blenderctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // libuv as a system library; UVCore is the only module allowed to import it.
+        .systemLibrary(
+            name: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        .target(name: "UVCore", dependencies: ["CLibUV"]),
+        // JSON, JSON-RPC 2.0 messages, framing and dispatch: pure Swift, no libuv.
+        .target(name: "JSONRPC"),
+        .target(name: "BlenderdProtocol", dependencies: ["JSONRPC"]),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "UVCore", "JSONRPC", "BlenderdProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Blocking Unix-socket client used by blenderctl (and tests); no libuv.
+        .target(name: "BlenderdClient", dependencies: ["JSONRPC", "BlenderdProtocol"]),
+        .executableTarget(
+            name: "blenderd",
+            dependencies: [
+                "Daemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "blenderctl",
+            dependencies: [
+                "BlenderdClient", "JSONRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient"]),
+        .testTarget(name: "UVCoreTests", dependencies: ["UVCore"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "DaemonTestSupport", "BlenderdClient", "JSONRPC", "UVCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
