@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Check protocol/: openrpc.json and the tests/**/*.io transcripts.
+
+Run before committing a change to protocol/:
+
+    python3 protocol/tools/check.py [--meta-schema PATH]
+
+Checks, with the standard library only:
+  - openrpc.json parses; error codes are unique; every $ref inside it resolves;
+  - every transcript line is a `>> `, `<< `, `//` or blank line; every `<<` payload parses as JSON;
+    every `>>` payload parses unless the file says it sends raw text (see tests/README.md);
+    `$` wildcards are among the known ones; directives are known.
+With the `jsonschema` package installed, also:
+  - every schema in openrpc.json is a valid Draft 7 schema;
+  - each method's example result validates against its result schema;
+  - each components.errors example `data` validates against <ErrorName>Data;
+  - with --meta-schema, the document validates against the OpenRPC meta-schema (a local copy of
+    open-rpc/spec spec/1.3/schema.json, whose external refs point at the Draft 7 meta-schema).
+"""
+import argparse
+import json
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+WILDCARDS = {"$any", "$number", "$integer", "$string"}
+DIRECTIVES = {"framing": {"ndjson", "header", "both"}, "max-frame-bytes": None, "raw": {"allowed"}}
+
+failures = []
+
+
+def fail(where, msg):
+    failures.append(f"{where}: {msg}")
+
+
+def reject_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    dup = {k for k in keys if keys.count(k) > 1}
+    if dup:
+        raise ValueError(f"duplicate member names {sorted(dup)}")
+    return dict(pairs)
+
+
+def loads(text):
+    return json.loads(text, object_pairs_hook=reject_duplicates)
+
+
+def walk_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from walk_strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from walk_strings(v)
+
+
+def resolve(doc, pointer):
+    node = doc
+    for part in pointer.lstrip("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def check_refs(doc, node, where):
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            try:
+                resolve(doc, ref)
+            except (KeyError, TypeError):
+                fail(where, f"unresolved $ref {ref}")
+        for k, v in node.items():
+            check_refs(doc, v, where)
+    elif isinstance(node, list):
+        for v in node:
+            check_refs(doc, v, where)
+
+
+def check_openrpc(meta_schema_path):
+    path = ROOT / "openrpc.json"
+    try:
+        doc = loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        fail(path.name, f"not valid JSON: {e}")
+        return
+    check_refs(doc, doc, path.name)
+    codes = [e["code"] for e in doc["components"]["errors"].values()]
+    if len(codes) != len(set(codes)):
+        fail(path.name, "duplicate error codes")
+    names = [m["name"] for m in doc["methods"]]
+    if names != sorted(names) or len(names) != len(set(names)):
+        fail(path.name, "methods must be unique and sorted by name")
+    try:
+        import jsonschema
+        import referencing
+        import referencing.jsonschema
+    except ImportError:
+        print("note: jsonschema not installed; schema checks skipped")
+        return
+    draft7 = jsonschema.Draft7Validator
+    for name, schema in doc["components"]["schemas"].items():
+        try:
+            draft7.check_schema(schema)
+        except jsonschema.SchemaError as e:
+            fail(path.name, f"schema {name} is not valid Draft 7: {e.message}")
+    # Schemas refer to each other as "#/components/schemas/X": validate with the document as root
+    # (its own members are not Draft 7 keywords, so they are ignored).
+    def validate(schema, instance, where):
+        root = dict(doc)
+        root.update(schema)
+        for err in draft7(root).iter_errors(instance):
+            fail(path.name, f"{where}: {err.message} at {list(err.absolute_path)}")
+
+    for m in doc["methods"]:
+        for ex in m.get("examples", []):
+            validate(m["result"]["schema"], ex["result"]["value"], f"{m['name']} example {ex['name']}")
+    for name, err in doc["components"]["errors"].items():
+        schema = doc["components"]["schemas"].get(name + "Data")
+        if schema is None:
+            fail(path.name, f"error {name} has no schema {name}Data")
+        elif "data" in err:
+            validate({"$ref": f"#/components/schemas/{name}Data"}, err["data"], f"error {name} data")
+    if meta_schema_path:
+        meta = json.loads(pathlib.Path(meta_schema_path).read_text())
+        draft7_meta = referencing.jsonschema.DRAFT7.create_resource(draft7.META_SCHEMA)
+        reg = referencing.Registry().with_resources([
+            ("http://json-schema.org/draft-07/schema", draft7_meta),
+            ("https://json-schema.org/draft-07/schema", draft7_meta),
+        ])
+        for err in draft7(meta, registry=reg).iter_errors(doc):
+            fail(path.name, f"OpenRPC meta-schema: {err.message} at {list(err.absolute_path)}")
+        print("openrpc.json validated against the OpenRPC meta-schema")
+
+
+def check_transcript(path):
+    rel = path.relative_to(ROOT)
+    lines = path.read_bytes().split(b"\n")
+    if b"\r" in path.read_bytes():
+        fail(rel, "contains CR; transcripts use LF line endings")
+    raw_allowed = False
+    sends = expects = 0
+    in_header = True
+    for no, raw in enumerate(lines, 1):
+        line = raw.decode("utf-8")
+        where = f"{rel}:{no}"
+        if line.startswith("// @"):
+            if not in_header:
+                fail(where, "directive after the first exchange")
+            key, _, value = line[4:].partition(":")
+            key, value = key.strip(), value.strip()
+            if key not in DIRECTIVES:
+                fail(where, f"unknown directive {key!r}")
+            elif DIRECTIVES[key] is None:
+                if not value.isdigit() or int(value) < 1:
+                    fail(where, f"{key} needs a positive integer")
+            elif value not in DIRECTIVES[key]:
+                fail(where, f"{key} must be one of {sorted(DIRECTIVES[key])}")
+            raw_allowed |= key == "raw"
+            continue
+        if line.startswith("//") or line.strip() == "":
+            continue
+        if line.startswith(">> "):
+            in_header = False
+            payload = line[3:]
+            if sends == 0 and payload.lstrip(" \t")[:1] not in ("{", "["):
+                fail(where, "the first message must start with '{' or '[' (NDJSON framing)")
+            sends += 1
+            try:
+                loads(payload)
+            except ValueError as e:
+                if not raw_allowed:
+                    fail(where, f"not JSON ({e}); add `// @raw: allowed` if intended")
+            continue
+        if line.startswith("<< "):
+            if sends == 0:
+                fail(where, "expected reply before any request")
+            expects += 1
+            try:
+                value = loads(line[3:])
+            except ValueError as e:
+                fail(where, f"expected reply is not JSON: {e}")
+                continue
+            for s in walk_strings(value):
+                if s.startswith("$") and not s.startswith("$$") and s not in WILDCARDS:
+                    fail(where, f"unknown wildcard {s!r}")
+            if "transcript-sentinel-" in line:
+                fail(where, "ids starting with transcript-sentinel- are reserved for the runner")
+            continue
+        fail(where, "line is not `>> `, `<< `, `//` or blank")
+    if sends == 0:
+        fail(rel, "no request")
+    return sends, expects
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--meta-schema", help="local copy of the OpenRPC 1.3 meta-schema")
+    args = ap.parse_args()
+    check_openrpc(args.meta_schema)
+    files = sorted((ROOT / "tests").rglob("*.io"))
+    totals = [check_transcript(f) for f in files]
+    print(f"{len(files)} transcripts, {sum(s for s, _ in totals)} requests, "
+          f"{sum(e for _, e in totals)} expected replies")
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
