@@ -1,0 +1,96 @@
+"""script.exec: run agent-written code, report precisely what happened."""
+
+import builtins
+import time
+
+import bmesh
+import bpy
+import mathutils
+
+from ..rpc import errors
+from ..rpc.errors import RpcError
+from ..rpc.messages import Params
+from ..script import capture, changes, jsonsafe, tracebacks
+from . import hints_live, snapshot
+
+MAX_CAPTURE = 64 * 1024 * 1024  # a caller cannot ask for more than one frame holds
+
+
+def _namespace():
+    # Fresh per call: a script cannot lean on leftovers from an earlier one,
+    # which is what the agent sees in the scene, not in Python variables.
+    # __name__ == "__main__" as in Blender's Text Editor "Run Script".
+    return {"__name__": "__main__", "__builtins__": builtins,
+            "bpy": bpy, "bmesh": bmesh, "mathutils": mathutils}
+
+
+def _error_code(exc):
+    if type(exc).__name__ == "SandboxViolation":  # raised by the sandbox audit hook
+        return errors.SANDBOX_VIOLATION
+    if isinstance(exc, KeyboardInterrupt):
+        return errors.CANCELLED  # SIGINT from the daemon's request.cancel
+    return errors.SCRIPT_ERROR
+
+
+def script_exec(params):
+    p = Params(params)
+    code = p.str("code", required=True)
+    limit = p.int("capture_limit", capture.DEFAULT_LIMIT, minimum=0, maximum=MAX_CAPTURE)
+    lines = code.splitlines()
+
+    try:
+        compiled = compile(code, tracebacks.SCRIPT_FILENAME, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:  # ValueError: NUL bytes in source
+        if not isinstance(exc, SyntaxError):
+            exc = SyntaxError(str(exc))
+        data = tracebacks.syntax_error_data(exc, lines)
+        data.update(stdout="", stderr="", hints=[], changes={}, reports=[],
+                    stdout_truncated=False, stderr_truncated=False, duration_ms=0.0)
+        where = " (line %s)" % data["line"] if data.get("line") else ""
+        raise RpcError(errors.SCRIPT_ERROR, "%s: %s%s" % (data["type"], data["message"], where), data)
+
+    before = snapshot.take()
+    namespace = _namespace()
+    failure = None
+    start = time.perf_counter()
+    with capture.captured_output(limit) as (out, err):
+        try:
+            exec(compiled, namespace)
+        except BaseException as exc:  # SystemExit too: sys.exit() must not end the worker
+            failure = exc
+    duration = round((time.perf_counter() - start) * 1000, 3)
+    try:
+        delta = changes.diff(before, snapshot.take())
+    except Exception as exc:  # the script may have left Blender in a state we cannot read
+        delta = {"error": "%s: %s" % (type(exc).__name__, exc)}
+
+    common = {
+        "stdout": out.getvalue(), "stderr": err.getvalue(),
+        "stdout_truncated": out.truncated, "stderr_truncated": err.truncated,
+        "changes": delta, "reports": out.reports or [], "duration_ms": duration,
+    }
+    if failure is None:
+        result = dict(common)
+        if "result" in namespace:
+            result["value"] = jsonsafe.to_json(namespace["result"])
+        return result
+
+    try:
+        frames = tracebacks.user_frames(failure.__traceback__, lines)
+        innermost = frames[-1] if frames else (None, None)
+        data = {
+            "type": type(failure).__name__,
+            "message": str(failure),
+            "traceback": tracebacks.describe_frames(frames, lines),
+            "line": innermost[1],
+            "hints": hints_live.hints_for(failure, innermost[0], code, innermost[1]),
+        }
+        data.update(common)
+        where = " (line %d)" % data["line"] if data["line"] else ""
+        raise RpcError(_error_code(failure), tracebacks.format_exception_only(failure) + where, data)
+    finally:
+        # Frames hold the script's namespace (maybe large meshes); drop them now.
+        failure.__traceback__ = None
+        # Not namespace.clear(): functions the script registered (handlers,
+        # drivers) keep using it as their globals.
+        failure = None
