@@ -16,8 +16,13 @@ from . import errors, framing, messages
 from .errors import RpcError
 
 
-class ChannelClosed(Exception):
-    """The peer closed the connection (or it failed) while we needed an answer."""
+class ChannelClosed(ConnectionError):
+    """The peer closed the connection (or it failed) while we needed it."""
+
+
+# Embedded in Blender, SIGPIPE may not be ignored as plain Python does: a
+# write to a daemon that died must raise, not kill the process silently.
+_SEND_FLAGS = getattr(socket, "MSG_NOSIGNAL", 0)
 
 
 class Channel:
@@ -79,7 +84,11 @@ class Channel:
                     raise ValueError("message must announce the attachment with its exact byte count")
                 data += framing.encode_attachment(attachment)
         with self._send_lock:
-            self.sock.sendall(data)
+            try:
+                self.sock.sendall(data, _SEND_FLAGS)
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                self.eof = True
+                raise ChannelClosed("peer closed the connection: %s" % exc) from exc
 
     def notify(self, method, params=None):
         self.send(messages.notification(method, params))
@@ -149,7 +158,8 @@ class Channel:
             events = self._decoder.feed(data)
         except framing.FramingError as exc:
             # Cannot resync: report once, then behave as closed.
-            self._inbox.append(messages.invalid(RpcError(errors.PARSE_ERROR, "framing: %s" % exc)))
+            self._inbox.append(messages.invalid(RpcError(errors.PARSE_ERROR, "framing: %s" % exc,
+                                                         {"reason": "bad_header"})))
             self.eof = True
             self.eof_reason = "framing error: %s" % exc
             return
@@ -163,19 +173,21 @@ class Channel:
             self._inbox.append(messages.invalid(RpcError(
                 errors.INVALID_REQUEST,
                 "frame of %d bytes exceeds the %d byte limit" % (event.length, event.limit),
-                {"bytes": event.length, "limit": event.limit})))
+                {"reason": "frame_too_large", "bytes": event.length, "limit": event.limit})))
             return
         if event.is_binary:
             pending, self._awaiting = self._awaiting, None
             if pending is None:
                 self._inbox.append(messages.invalid(RpcError(
-                    errors.INVALID_REQUEST, "binary frame that no message announced")))
+                    errors.INVALID_REQUEST, "binary frame that no message announced",
+                    {"reason": "unexpected_attachment"})))
                 return
             expected = pending.announced_attachment["bytes"]
             if len(event.body) != expected:
                 self._inbox.append(messages.invalid(RpcError(
                     errors.INVALID_REQUEST,
-                    "attachment has %d bytes, %d were announced" % (len(event.body), expected)), pending.id))
+                    "attachment has %d bytes, %d were announced" % (len(event.body), expected),
+                    {"reason": "attachment_size_mismatch"}), pending.id))
                 return
             pending.attachment = event.body
             self._inbox.append(pending)
@@ -183,7 +195,8 @@ class Channel:
         if self._awaiting is not None:
             stale, self._awaiting = self._awaiting, None
             self._inbox.append(messages.invalid(RpcError(
-                errors.INVALID_REQUEST, "announced attachment did not follow its message"), stale.id))
+                errors.INVALID_REQUEST, "announced attachment did not follow its message",
+                {"reason": "attachment_missing"}), stale.id))
         msg = messages.parse(event.body)
         if self.framing_kind == "header" and msg.kind != "invalid" and msg.announced_attachment is not None:
             self._awaiting = msg

@@ -61,11 +61,14 @@ class Message:
 
     @property
     def announced_attachment(self):
-        """The `attachment` member ({bytes, mime}) of params or result, if any."""
+        """The `attachment` member ({bytes, mime}) of params or result when it
+        means "the next frame is the bytes": one carrying `base64` or `path`
+        is delivered inline and announces no frame (protocol/README.md)."""
         holder = self.params if self.kind in ("request", "notification") else self.result
         if isinstance(holder, dict):
             att = holder.get("attachment")
-            if isinstance(att, dict) and isinstance(att.get("bytes"), int) and att["bytes"] >= 0:
+            if (isinstance(att, dict) and isinstance(att.get("bytes"), int) and att["bytes"] >= 0
+                    and "base64" not in att and "path" not in att):
                 return att
         return None
 
