@@ -1,0 +1,157 @@
+import JSONRPC
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking JSON-RPC client on the daemon's Unix socket, for command-line tools and tests.
+/// One request at a time; notifications that arrive meanwhile go to `onNotification`.
+public final class BlenderdClient {
+    public let path: String
+    public let framing: Framing
+    /// Seconds to wait for a reply; nil waits forever.
+    public var timeout: Double?
+    public var onNotification: ((Request) -> Void)?
+
+    private var fd: Int32
+    private var parser: FrameParser
+    private var nextID = 1
+    private var pending: [FrameEvent] = []
+
+    public init(path: String, framing: Framing = .newlineDelimited, timeout: Double? = 60) throws(ClientError) {
+        self.path = path
+        self.framing = framing
+        self.timeout = timeout
+        self.parser = FrameParser(limits: FrameLimits(), framing: framing)
+        self.fd = try Self.connect(path)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    /// Calls `method` and returns its result, or throws `.rpc` with the daemon's error.
+    public func call(_ method: String, params: JSONValue? = nil) throws(ClientError) -> JSONValue {
+        let id = RequestID.number(JSONNumber(nextID))
+        nextID += 1
+        let request = Request(id: id, method: method, params: params)
+        try send(raw: FrameEncoder.message(request.encoded(), framing: framing))
+        while true {
+            let body = try nextMessage()
+            guard let value = try? JSON.parse(body, maxDepth: FrameLimits().maxDepth) else {
+                throw .io("unparsable reply: \(String(decoding: body.prefix(200), as: UTF8.self))")
+            }
+            switch try? Message(validating: value) {
+            case .response(let response)?:
+                // A reply to someone else's id cannot happen on a private connection; an id-null
+                // error is the daemon telling us about our framing — surface it.
+                guard response.id == id || response.id == RequestID.null else { continue }
+                switch response.result {
+                case .success(let result): return result
+                case .failure(let error): throw .rpc(error)
+                }
+            case .request(let notification)? where notification.id == nil:
+                onNotification?(notification)
+            default:
+                throw .io("unexpected message from the daemon: \(JSON.string(value))")
+            }
+        }
+    }
+
+    /// Typed call of a `BlenderdProtocol` method.
+    public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) throws(ClientError) -> M.Result {
+        let encoded: JSONValue
+        do { encoded = try JSONValueEncoder().encode(params) } catch {
+            throw .io("cannot encode params: \(error)")
+        }
+        let result = try call(M.name, params: encoded)
+        do { return try JSONValueDecoder().decode(M.Result.self, from: result) } catch {
+            throw .io("unexpected result for \(M.name): \(error)")
+        }
+    }
+
+    /// Writes bytes as they are (tests use this to send broken input).
+    public func send(raw bytes: [UInt8]) throws(ClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io("write: \(describeErrno(errno))")
+            }
+            offset += written
+        }
+    }
+
+    /// The next framed JSON message body from the daemon (attachments are skipped for now).
+    public func nextMessage() throws(ClientError) -> [UInt8] {
+        while true {
+            if !pending.isEmpty {
+                let event = pending.removeFirst()
+                switch event {
+                case .message(let body): return body
+                case .attachment: continue
+                case .oversized(_, let limit): throw .io("the daemon sent a frame over \(limit) bytes")
+                case .fatal(let error): throw .io("unreadable framing from the daemon: \(error)")
+                }
+            }
+            try fill()
+        }
+    }
+
+    private func fill() throws(ClientError) {
+        if let timeout {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(timeout * 1000, Double(Int32.max))))
+            if ready == 0 { throw .timedOut(seconds: timeout) }
+            if ready < 0 && errno != EINTR { throw .io("poll: \(describeErrno(errno))") }
+        }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if count == 0 { throw .closedByDaemon }
+        if count < 0 {
+            if errno == EINTR || errno == EAGAIN { return }
+            throw .io("read: \(describeErrno(errno))")
+        }
+        buffer.withUnsafeBytes { raw in
+            pending.append(contentsOf: parser.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])))
+        }
+    }
+
+    private static func connect(_ path: String) throws(ClientError) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw .io("socket: \(describeErrno(errno))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        let bytes = Array(path.utf8)
+        guard bytes.count < capacity else {
+            Glibc.close(fd)
+            throw .io("socket path is \(bytes.count) bytes; Unix socket paths are limited to \(capacity - 1)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if rc != 0 {
+            let code = errno
+            Glibc.close(fd)
+            throw .cannotConnect(path: path, errno: code)
+        }
+        return fd
+    }
+}
+
+func describeErrno(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}

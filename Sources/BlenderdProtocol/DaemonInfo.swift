@@ -1,0 +1,61 @@
+import JSONRPC
+
+/// `daemon.info`: what this daemon is and can do, so a client can adapt without guessing.
+public enum DaemonInfo: RPCMethod {
+    public static let name = "daemon.info"
+
+    public struct Params: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
+    public struct Capabilities: Codable, Sendable, Equatable {
+        /// Framings a connection may choose by its first byte: "ndjson" and "header".
+        public var framings: [String]
+        /// Whether binary attachment frames are supported (header framing only).
+        public var attachments: Bool
+        public var maxFrameBytes: Int
+        /// Every method this daemon answers, sorted.
+        public var methods: [String]
+
+        public init(framings: [String], attachments: Bool, maxFrameBytes: Int, methods: [String]) {
+            self.framings = framings
+            self.attachments = attachments
+            self.maxFrameBytes = maxFrameBytes
+            self.methods = methods
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case framings, attachments, methods
+            case maxFrameBytes = "max_frame_bytes"
+        }
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var protocolVersion: String
+        public var capabilities: Capabilities
+        public var uptimeS: Double
+        public var connections: Int
+        public var pid: Int
+
+        public init(
+            name: String = "blenderd", version: String, protocolVersion: String,
+            capabilities: Capabilities, uptimeS: Double, connections: Int, pid: Int
+        ) {
+            self.name = name
+            self.version = version
+            self.protocolVersion = protocolVersion
+            self.capabilities = capabilities
+            self.uptimeS = uptimeS
+            self.connections = connections
+            self.pid = pid
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, version, capabilities, connections, pid
+            case protocolVersion = "protocol_version"
+            case uptimeS = "uptime_s"
+        }
+    }
+}

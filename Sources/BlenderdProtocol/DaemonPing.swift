@@ -1,0 +1,16 @@
+import JSONRPC
+
+/// `daemon.ping`: liveness, answered by the daemon alone (no Blender involved).
+public enum DaemonPing: RPCMethod {
+    public static let name = "daemon.ping"
+
+    /// No parameters; `{}` or absent params are accepted.
+    public struct Params: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var pong: Bool
+        public init(pong: Bool = true) { self.pong = pong }
+    }
+}

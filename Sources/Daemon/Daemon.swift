@@ -1,0 +1,197 @@
+import Foundation
+import JSONRPC
+import Logging
+import UVCore
+
+/// The daemon: one libuv loop on one thread, a socket server, and the method table.
+///
+/// `run()` blocks the calling thread, which becomes the loop thread; all state below lives there.
+/// The one way in from other threads is `requestShutdown()` (through a `LoopWakeup`), which is
+/// why the class is `@unchecked Sendable`: the lock guards exactly that hand-off.
+public final class Daemon: @unchecked Sendable {
+    public let configuration: DaemonConfiguration
+    let logger: Logger
+    private let extend: ((MethodTable) -> Void)?
+    let startedAtNanoseconds = EventLoop.hrtimeNanoseconds()
+
+    // Loop-thread state.
+    var server: Server?
+    private var loop: EventLoop?
+    private var signalWatchers: [SignalWatcher] = []
+    private var table: MethodTable?
+    private var graceTimer: UVCore.Timer?
+    private var boundInode: ino_t?
+    private var shuttingDown = false
+    private var closingConnections = false
+
+    // Cross-thread hand-off, guarded by `lock`.
+    private let lock = NSLock()
+    private var wakeup: LoopWakeup?
+    private var shutdownRequested = false
+
+    /// - Parameter extend: registers extra methods (tests add the JSON-RPC spec's examples).
+    public init(configuration: DaemonConfiguration, logger: Logger, extend: ((MethodTable) -> Void)? = nil) {
+        self.configuration = configuration
+        self.logger = logger
+        self.extend = extend
+    }
+
+    /// Starts serving and blocks until shut down. `onReady` runs on the loop thread once the
+    /// socket accepts connections.
+    public func run(onReady: (() -> Void)? = nil) throws(DaemonError) {
+        // A client that closes while we write must give us EPIPE, not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
+        let loop: EventLoop
+        do { loop = try EventLoop() } catch {
+            throw DaemonError(.loop, "cannot create the event loop", remedy: "check libuv is installed", cause: error)
+        }
+        self.loop = loop
+        defer { finish(loop) }
+
+        let setup = SocketSetup(path: configuration.socketPath, logger: logger)
+        try setup.prepareDirectory()
+        try setup.clearStaleSocket(loop: loop)
+
+        let table = MethodTable()
+        registerDaemonMethods(table)
+        extend?(table)
+        self.table = table
+
+        let listener: PipeServer
+        do { listener = try PipeServer(loop: loop) } catch {
+            throw DaemonError(.listen, "cannot create the socket server", remedy: "check file descriptor limits", cause: error)
+        }
+        boundInode = try setup.bind(listener)
+        let server = Server(loop: loop, listener: listener, configuration: configuration, table: table, logger: logger)
+        self.server = server
+        try server.listen()
+        try installShutdownTriggers(loop)
+
+        logger.info("listening", metadata: ["socket": "\(configuration.socketPath)", "pid": "\(getpid())"])
+        onReady?()
+        loop.run()
+        logger.info("stopped")
+    }
+
+    /// Asks the daemon to shut down gracefully; safe from any thread (and from a signal watcher).
+    public func requestShutdown() {
+        lock.lock()
+        shutdownRequested = true
+        let wakeup = self.wakeup
+        lock.unlock()
+        wakeup?.send()
+    }
+
+    private func installShutdownTriggers(_ loop: EventLoop) throws(DaemonError) {
+        do {
+            for number in [SIGINT, SIGTERM] {
+                let watcher = try SignalWatcher(loop: loop, signal: number) { [unowned self] received in
+                    self.logger.info("signal received, shutting down", metadata: ["signal": "\(received)"])
+                    self.beginShutdown()
+                }
+                signalWatchers.append(watcher)
+            }
+            let wakeup = try LoopWakeup(loop: loop) { [unowned self] in
+                self.lock.lock()
+                let requested = self.shutdownRequested
+                self.lock.unlock()
+                if requested { self.beginShutdown() }
+            }
+            lock.lock()
+            self.wakeup = wakeup
+            let requestedEarly = shutdownRequested
+            lock.unlock()
+            if requestedEarly { wakeup.send() }
+        } catch {
+            throw DaemonError(.loop, "cannot install signal handlers", remedy: "check the process signal mask", cause: error)
+        }
+    }
+
+    /// Graceful shutdown (protocol/README.md, Lifecycle): stop accepting and remove the socket;
+    /// answer requests in flight while refusing new ones with `-32029 shutting_down`; past the
+    /// grace period answer what is left `-32006`; then flush and close every connection so
+    /// `loop.run()` returns. A second signal skips the grace period.
+    private func beginShutdown() {
+        guard let loop, let table else { return }
+        if shuttingDown {
+            logger.notice("second shutdown request: skipping the grace period")
+            closeConnections()
+            return
+        }
+        shuttingDown = true
+        server?.stopAccepting()
+        removeSocket()
+        table.refusal = RPCError(code: .overloaded, data: ["reason": "shutting_down", "retry_after": 1])
+        table.onSettled = { [unowned self, unowned table] in
+            if table.inFlight == 0 { self.closeConnections() }
+        }
+        if table.inFlight == 0 {
+            closeConnections()
+            return
+        }
+        logger.info("waiting for requests in flight", metadata: ["count": "\(table.inFlight)"])
+        do {
+            let timer = try UVCore.Timer(loop: loop)
+            try timer.start(after: Int(clamping: configuration.shutdownGraceMilliseconds), repeat: 0) { [unowned self] in
+                self.logger.warning("shutdown grace elapsed; cancelling requests in flight")
+                self.closeConnections()
+            }
+            graceTimer = timer
+        } catch {
+            logger.warning("no grace timer; closing now", metadata: ["error": "\(error)"])
+            closeConnections()
+        }
+    }
+
+    /// Cancels what is still running, then flushes and closes every connection; the loop's own
+    /// handles close when the last connection has.
+    private func closeConnections() {
+        guard !closingConnections, let server else { return }
+        closingConnections = true
+        table?.cancelAll(with: RPCError(code: .cancelled, data: ["reason": "shutdown"]))
+        server.onConnectionClosed = { [unowned self, unowned server] in
+            if server.connections.isEmpty { self.closeLoopHandles() }
+        }
+        for connection in Array(server.connections.values) { connection.closeAfterFlush() }
+        if server.connections.isEmpty { closeLoopHandles() }
+    }
+
+    private func closeLoopHandles() {
+        for watcher in signalWatchers { watcher.close(nil) }
+        signalWatchers.removeAll()
+        graceTimer?.close(nil)
+        graceTimer = nil
+        lock.lock()
+        let wakeup = self.wakeup
+        self.wakeup = nil
+        lock.unlock()
+        wakeup?.close(nil)
+    }
+
+    private func removeSocket() {
+        guard let inode = boundInode else { return }
+        SocketSetup(path: configuration.socketPath, logger: logger).remove(ifInode: inode)
+        boundInode = nil
+    }
+
+    /// Whatever path `run` leaves by, every handle is closed and the loop closes cleanly.
+    private func finish(_ loop: EventLoop) {
+        removeSocket()
+        server?.stopAccepting()
+        if let server {
+            for connection in Array(server.connections.values) { connection.close(reason: nil) }
+        }
+        closeLoopHandles()
+        loop.closeAllHandles()
+        while loop.runOnce() {}
+        do { try loop.close() } catch {
+            logger.error("event loop did not close cleanly", metadata: ["error": "\(error)"])
+        }
+        lock.lock()
+        wakeup = nil
+        lock.unlock()
+        self.loop = nil
+        server = nil
+        table = nil
+    }
+}

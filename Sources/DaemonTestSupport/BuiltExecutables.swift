@@ -1,0 +1,69 @@
+import Foundation
+
+/// Finds `blenderd` and `blenderctl` built next to the test bundle (SwiftPM puts products and
+/// the test runner in the same bin directory), so process-level tests use the real executables.
+public enum BuiltExecutables {
+    public static func path(_ name: String) throws -> String {
+        var candidates: [String] = []
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            // Inside a `.xctest` bundle directory on some platforms; walk up a couple of levels.
+            for _ in 0..<3 {
+                candidates.append(dir.appendingPathComponent(name).path)
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/\(name)").path)
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(name) not built; run `swift build` first (looked in \(candidates))"])
+    }
+}
+
+/// A `blenderd` child process on a private socket.
+public final class DaemonProcess {
+    public let process = Process()
+    public let directory: String
+    public let socketPath: String
+    public let stderrPipe = Pipe()
+
+    public init(arguments: [String] = []) throws {
+        directory = try TemporaryDirectory.make(prefix: "bd-proc")
+        socketPath = directory + "/blenderd.sock"
+        process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("blenderd"))
+        process.arguments = ["--socket", socketPath, "--log-level", "warning"] + arguments
+        process.standardError = stderrPipe
+        try process.run()
+        for _ in 0..<200 {
+            if FileManager.default.fileExists(atPath: socketPath) { return }
+            if !process.isRunning { break }
+            usleep(25_000)
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "blenderd did not create \(socketPath)"])
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Number of open file descriptors of the daemon process.
+    public func openDescriptors() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+    }
+
+    /// SIGTERM and wait; returns the exit status.
+    @discardableResult
+    public func terminate() -> Int32 {
+        if process.isRunning { kill(pid, SIGTERM) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

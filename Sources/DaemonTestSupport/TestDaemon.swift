@@ -1,0 +1,75 @@
+import Daemon
+import Foundation
+import JSONRPC
+import Logging
+
+/// A real daemon on its own thread, listening on a fresh socket in a private temp directory.
+/// Tests talk to it over the socket like any client; `stop()` shuts it down gracefully and waits.
+public final class TestDaemon: @unchecked Sendable {
+    public let directory: String
+    public let socketPath: String
+    public let daemon: Daemon
+    private let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var runError: (any Error)?
+
+    /// - Parameters:
+    ///   - configure: adjusts the configuration (limits, timeouts, allowed uids).
+    ///   - extend: registers extra methods (the JSON-RPC spec examples, for instance).
+    public init(
+        configure: (inout DaemonConfiguration) -> Void = { _ in },
+        extend: ((MethodTable) -> Void)? = nil,
+        logLevel: Logger.Level = .warning
+    ) throws {
+        directory = try TemporaryDirectory.make(prefix: "bd-test")
+        socketPath = directory + "/blenderd.sock"
+        var configuration = DaemonConfiguration(socketPath: socketPath)
+        configure(&configuration)
+        var logger = Logger(label: "blenderd.test")
+        logger.logLevel = logLevel
+        daemon = Daemon(configuration: configuration, logger: logger, extend: extend)
+
+        let ready = DispatchSemaphore(value: 0)
+        let thread = Thread { [daemon, finished, self] in
+            do {
+                try daemon.run(onReady: { ready.signal() })
+            } catch {
+                self.lock.lock()
+                self.runError = error
+                self.lock.unlock()
+                ready.signal()
+            }
+            finished.signal()
+        }
+        thread.name = "blenderd-test-loop"
+        thread.start()
+        ready.wait()
+        lock.lock()
+        let failure = runError
+        lock.unlock()
+        if let failure { throw failure }
+    }
+
+    /// Graceful shutdown; returns once the loop thread has finished.
+    public func stop(timeout: TimeInterval = 10) {
+        daemon.requestShutdown()
+        _ = finished.wait(timeout: .now() + timeout)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit {
+        daemon.requestShutdown()
+    }
+}
+
+public enum TemporaryDirectory {
+    /// A new 0700 directory under /tmp with a short name (Unix socket paths must stay < 108 bytes).
+    public static func make(prefix: String) throws -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        guard made != nil else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed: errno \(errno)"])
+        }
+        return String(cString: template)
+    }
+}
