@@ -1,0 +1,251 @@
+// Routes received messages to handlers and assembles the replies.
+//
+// Handlers answer through a callback rather than a return value: most blenderd methods wait on a
+// Blender instance, and everything runs on the one loop thread, so nothing may block. The
+// dispatcher guarantees the JSON-RPC shape of the conversation around them:
+// - every request gets exactly one reply (a second reply from a buggy handler is dropped, and
+//   trips an assertion in debug builds);
+// - notifications never get a reply, not even an error;
+// - a batch gets one array once all its replies are in, or nothing when it held only
+//   notifications (and responses);
+// - messages that are responses (the daemon may also be a client on a connection) go to
+//   `onResponse` and are never answered.
+//
+// Not thread-safe: use one dispatcher from one thread (the loop thread).
+
+/// Dispatches JSON-RPC bodies to registered handlers. `Context` is what a handler needs to know
+/// about where the message came from (typically the connection).
+public final class Dispatcher<Context> {
+    public typealias Reply = (Result<JSONValue, RPCError>) -> Void
+    public typealias Handler = (Request, Context, @escaping Reply) -> Void
+
+    private var handlers: [String: Handler] = [:]
+
+    /// Nesting limit for bodies passed to `handle(body:…)`; deeper input is a -32700.
+    public var maxDepth: Int
+
+    /// Responses received on this connection (replies to requests we sent as a client).
+    public var onResponse: ((Response, Context) -> Void)?
+
+    /// Malformed responses, dropped without a reply (see `InvalidMessage.shouldReply`); for logging.
+    public var onInvalidResponse: ((InvalidMessage, Context) -> Void)?
+
+    /// Called when a handler replies a second time (the reply is dropped either way). When nil,
+    /// a debug build stops on an assertion so the bug is found; a release build ignores it.
+    public var onDuplicateReply: ((Request) -> Void)?
+
+    public init(maxDepth: Int = JSON.defaultMaxDepth) {
+        self.maxDepth = maxDepth
+    }
+
+    /// The registered method names, sorted.
+    public var methods: [String] { handlers.keys.sorted() }
+
+    /// Registers a raw handler; a later registration for the same name replaces it.
+    public func register(_ method: String, _ handler: @escaping Handler) {
+        handlers[method] = handler
+    }
+
+    public func unregister(_ method: String) {
+        handlers[method] = nil
+    }
+
+    /// Registers a typed handler: params are decoded from a by-name object (absent params decode
+    /// from `{}`); a decoding failure or positional params answer -32602 with `data.path` and
+    /// `data.reason` before the handler runs. The result is encoded with `JSONValueEncoder`.
+    public func register<M: RPCMethod>(
+        _ method: M.Type,
+        _ handler: @escaping (M.Params, Context, @escaping (Result<M.Result, RPCError>) -> Void) -> Void
+    ) {
+        register(method, withRequest: { params, _, context, reply in handler(params, context, reply) })
+    }
+
+    /// As `register(_:_:)`, also passing the request (its id, e.g. for `request.cancel`).
+    public func register<M: RPCMethod>(
+        _ method: M.Type,
+        withRequest handler: @escaping (M.Params, Request, Context, @escaping (Result<M.Result, RPCError>) -> Void) -> Void
+    ) {
+        register(M.name) { request, context, reply in
+            let params: M.Params
+            switch Self.decodeParams(M.Params.self, from: request.params) {
+            case .success(let decoded): params = decoded
+            case .failure(let error): return reply(.failure(error))
+            }
+            handler(params, request, context) { result in
+                switch result {
+                case .success(let value):
+                    do {
+                        reply(.success(try JSONValueEncoder().encode(value)))
+                    } catch {
+                        reply(.failure(.internalError("could not encode the result of \(M.name): \(error)")))
+                    }
+                case .failure(let error):
+                    reply(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Decodes by-name params; exposed so handlers registered raw can share the same errors.
+    public static func decodeParams<P: Decodable>(_ type: P.Type, from params: JSONValue?) -> Result<P, RPCError> {
+        let value: JSONValue
+        switch params {
+        case nil:
+            value = .object([:])
+        case .array?:
+            return .failure(.invalidParams(
+                path: "params", reason: "params must be an object of named parameters, not a positional array"))
+        case let other?:
+            value = other
+        }
+        do throws(JSONDecodingError) {
+            return .success(try JSONValueDecoder().decode(type, from: value))
+        } catch {
+            let path = error.path.isEmpty ? "params" : error.path.hasPrefix("[") ? "params\(error.path)" : "params.\(error.path)"
+            return .failure(.invalidParams(path: path, reason: error.reason))
+        }
+    }
+
+    // MARK: - Handling bodies
+
+    /// Parses, validates and dispatches one received body. `respond` is called once with the whole
+    /// encoded reply (a single response or a batch array), or never when nothing needs an answer.
+    /// It may be called before `handle` returns (synchronous handlers) or later.
+    public func handle(body: [UInt8], context: Context, respond: @escaping ([UInt8]) -> Void) {
+        let parsed: ParsedBody
+        do throws(InvalidMessage) {
+            parsed = try Message.parse(body: body, maxDepth: maxDepth)
+        } catch {
+            respond(error.response.encoded())
+            return
+        }
+        handle(parsed, context: context, respond: respond)
+    }
+
+    /// `handle(body:…)` for a body parsed elsewhere.
+    public func handle(_ parsed: ParsedBody, context: Context, respond: @escaping ([UInt8]) -> Void) {
+        switch parsed {
+        case .single(let item):
+            process(item, context: context) { response in
+                if let response { respond(response.encoded()) }
+            }
+        case .batch(let items):
+            let collector = BatchCollector(count: items.count, respond: respond)
+            for (index, item) in items.enumerated() {
+                process(item, context: context) { collector.complete(index, with: $0) }
+            }
+        }
+    }
+
+    /// Dispatches one validated request. `completion` is called exactly once: with the response,
+    /// or with nil for a notification (at once, before its handler runs, since nothing waits for it).
+    public func dispatch(_ request: Request, context: Context, completion: @escaping (Response?) -> Void) {
+        guard let handler = handlers[request.method] else {
+            if let id = request.id {
+                completion(Response(id: id, error: .methodNotFound(request.method, suggestion: closestMethod(to: request.method))))
+            } else {
+                completion(nil)  // JSON-RPC 2.0 §4.1: notifications are never answered, even with errors.
+            }
+            return
+        }
+        if request.id == nil { completion(nil) }
+        let once = ReplyOnce()
+        let onDuplicate = onDuplicateReply
+        handler(request, context) { result in
+            guard once.claim() else {
+                if let onDuplicate {
+                    onDuplicate(request)
+                } else {
+                    assertionFailure("handler for \(request.method) replied twice to id \(request.id?.description ?? "none")")
+                }
+                return
+            }
+            if let id = request.id { completion(Response(id: id, result: result)) }
+        }
+    }
+
+    private func process(_ item: Result<Message, InvalidMessage>, context: Context, completion: @escaping (Response?) -> Void) {
+        switch item {
+        case .failure(let invalid):
+            if invalid.shouldReply {
+                completion(invalid.response)
+            } else {
+                onInvalidResponse?(invalid, context)
+                completion(nil)
+            }
+        case .success(.response(let response)):
+            onResponse?(response, context)
+            completion(nil)
+        case .success(.request(let request)):
+            dispatch(request, context: context, completion: completion)
+        }
+    }
+
+    // MARK: - Suggestions
+
+    /// A registered name close to `method` (a typo, or a missing `daemon.` prefix), if any.
+    func closestMethod(to method: String) -> String? {
+        // Edit distance is quadratic; a megabyte-long method name must not cost seconds.
+        let wanted = Array(method.utf8)
+        guard !wanted.isEmpty, wanted.count <= 64 else { return nil }
+        var best: (name: String, distance: Int)?
+        for name in handlers.keys {
+            if name.hasSuffix("." + method) { return name }
+            let candidate = Array(name.utf8)
+            guard candidate.count <= 64 else { continue }
+            let distance = Self.editDistance(wanted, candidate)
+            if distance < (best?.distance ?? Int.max) || (distance == best?.distance && name < (best?.name ?? "")) {
+                best = (name, distance)
+            }
+        }
+        guard let best, best.distance <= max(1, min(3, wanted.count / 3)) else { return nil }
+        return best.name
+    }
+
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...max(a.count, 1) where i <= a.count {
+            current[0] = i
+            for j in 1...max(b.count, 1) where j <= b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}
+
+/// Lets the first reply through; later ones are reported as duplicates.
+private final class ReplyOnce {
+    private var replied = false
+
+    func claim() -> Bool {
+        if replied { return false }
+        replied = true
+        return true
+    }
+}
+
+/// Collects a batch's replies in request order and sends them together when the last arrives.
+private final class BatchCollector {
+    private var slots: [Response?]
+    private var pending: Int
+    private let respond: ([UInt8]) -> Void
+
+    init(count: Int, respond: @escaping ([UInt8]) -> Void) {
+        slots = Array(repeating: nil, count: count)
+        pending = count
+        self.respond = respond
+    }
+
+    func complete(_ index: Int, with response: Response?) {
+        slots[index] = response
+        pending -= 1
+        guard pending == 0 else { return }
+        let responses = slots.compactMap { $0 }
+        slots = []
+        if !responses.isEmpty { respond(Response.encode(batch: responses)) }
+    }
+}

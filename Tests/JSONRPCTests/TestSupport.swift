@@ -1,0 +1,23 @@
+import JSONRPC
+
+/// UTF-8 bytes of a string literal.
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Parses test JSON that is known to be valid (a failure is reported as a failed expectation by
+/// the caller comparing against it, so fall back to a sentinel instead of crashing).
+func json(_ text: String) -> JSONValue {
+    (try? JSON.parse(text)) ?? .string("<invalid test JSON: \(text)>")
+}
+
+/// A small deterministic PRNG (SplitMix64), so randomized tests are reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
