@@ -105,6 +105,36 @@ final class EventLoopTests: XCTestCase {
         wakeup.send()  // after close: a no-op, not a crash
     }
 
+    func testHandlesKeepThemselvesAliveUntilTheirCloseCallback() throws {
+        let loop = try EventLoop()
+        defer { assertClosesCleanly(loop) }
+        weak var weakTimer: UVCore.Timer?
+        var fired = false
+        do {
+            // Dropped at once, yet it must still fire: the started handle retains itself.
+            let timer = try UVCore.Timer(loop: loop)
+            try timer.start(after: 5) { [unowned timer] in
+                fired = true
+                timer.close()  // a closure capturing its own timer: released in the close callback
+            }
+            weakTimer = timer
+        }
+        XCTAssertNotNil(weakTimer)
+        loop.run()
+        XCTAssertTrue(fired)
+        XCTAssertNil(weakTimer, "released exactly once, in the close callback")
+
+        weak var weakWatcher: SignalWatcher?
+        do {
+            let watcher = try SignalWatcher(loop: loop, signal: SIGUSR2) { _ in }
+            weakWatcher = watcher
+            watcher.close()
+        }
+        XCTAssertNotNil(weakWatcher, "alive while closing")
+        loop.run()
+        XCTAssertNil(weakWatcher)
+    }
+
     func testUVErrorNamesAndPatterns() {
         let error = UVError(code: UVError.connectionRefused.code, operation: "connect /tmp/x")
         XCTAssertEqual(error.name, "ECONNREFUSED")

@@ -55,6 +55,41 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(status, .exited(0))
     }
 
+    func testChildSeesEOFWhenWeCloseControl() throws {
+        // Only the child holds its end: if our end had leaked into the child (not close-on-exec),
+        // this read would block forever instead of returning b"".
+        let loop = try EventLoop()
+        defer { assertClosesCleanly(loop) }
+        let (_, status) = try runToExit(
+            loop, pythonOptions("import os; os._exit(0 if os.read(3, 10) == b'' else 1)"), timeout: 10_000
+        ) { process in
+            process.control!.close()
+        }
+        XCTAssertEqual(status, .exited(0))
+    }
+
+    func testProcessIsReleasedAfterExit() throws {
+        let loop = try EventLoop()
+        defer { assertClosesCleanly(loop) }
+        weak var weakProcess: UVCore.Process?
+        weak var weakControl: Connection?
+        var status: ExitStatus?
+        do {
+            var options = pythonOptions("print('x')")
+            options.stdout = .pipe
+            let process = try UVCore.Process.spawn(loop: loop, options: options) { status = $0 }
+            try process.stdout!.startReading { _ in _ = process.pid }  // a cycle through the closure
+            weakProcess = process
+            weakControl = process.control
+        }
+        XCTAssertTrue(loop.run(timeout: 10_000) { status != nil })
+        XCTAssertEqual(status, .exited(0))
+        weakControl?.close()
+        loop.run()
+        XCTAssertNil(weakControl)
+        XCTAssertNil(weakProcess, "nothing keeps an exited process alive once its handles closed")
+    }
+
     func testExitCode() throws {
         let loop = try EventLoop()
         defer { assertClosesCleanly(loop) }
