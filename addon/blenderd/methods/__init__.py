@@ -12,9 +12,10 @@ def handler_table(kind):
         "scene.info": scene.scene_info,
         "scene.object": scene.scene_object,
         "api.describe": describe.api_describe,
+        # headless: ends the process; GUI: detaches, Blender stays open
+        "worker.shutdown": lifecycle.shutdown,
     }
     if kind != "gui":
-        # An attached GUI is an artist's session: never wipe or quit it from afar.
+        # An attached GUI is an artist's session: never wipe it from afar.
         table["worker.reset"] = lifecycle.reset
-        table["worker.shutdown"] = lifecycle.shutdown
     return table
