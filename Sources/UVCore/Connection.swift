@@ -35,7 +35,8 @@ public final class Connection: HandleOwner {
 
     /// Called once, for the first write that fails after being queued (e.g. EPIPE when the peer
     /// went away). Writes cancelled by our own `close` are not reported. Synchronous failures are
-    /// thrown by `write` instead.
+    /// thrown by `write` instead. Close the connection here: libuv leaves the writes queued behind
+    /// a failed one until the handle closes, so `queuedBytes` (and the drain handler) stop moving.
     public var onWriteError: ((UVError) -> Void)?
     private var reportedWriteError = false
 

@@ -14,6 +14,8 @@ extension Process {
 
     public struct Options: Sendable {
         /// A path, or a name looked up in PATH (the child's PATH when `environment` is given).
+        /// With `parentDeathSignal` we resolve it ourselves first, so the child's argv[0] is the
+        /// resolved path.
         public var executable: String
         /// argv[1...]; argv[0] is `executable`.
         public var arguments: [String]
