@@ -49,15 +49,30 @@ def _value(v):
         return repr(v)
 
 
+_scalar_ids = {}  # RNA type identifier -> names of its scalar properties
+
+
+def _scalar_identifiers(rna):
+    ids = _scalar_ids.get(rna.identifier)
+    if ids is None:
+        ids = tuple(
+            prop.identifier for prop in rna.properties
+            if prop.type in _SCALAR and prop.identifier not in _VOLATILE
+            # dynamic arrays, e.g. Image.pixels: megabytes, not a setting
+            and not (getattr(prop, "is_array", False) and prop.array_length == 0)
+        )
+        _scalar_ids[rna.identifier] = ids
+    return ids
+
+
 def scalars(struct):
     """Tuple of the struct's scalar RNA properties."""
     out = []
-    for prop in struct.bl_rna.properties:
-        if prop.type in _SCALAR and prop.identifier not in _VOLATILE:
-            try:
-                out.append(_value(getattr(struct, prop.identifier)))
-            except Exception:
-                out.append(None)
+    for identifier in _scalar_identifiers(struct.bl_rna):
+        try:
+            out.append(_value(getattr(struct, identifier)))
+        except Exception:
+            out.append(None)
     return tuple(out)
 
 
