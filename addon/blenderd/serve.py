@@ -22,6 +22,17 @@ def log(message):
         pass
 
 
+_busy = False  # True while a handler runs: the only time SIGINT may interrupt
+
+
+def on_sigint(signum, frame):
+    """SIGINT handler for workers: interrupt a running request (it becomes
+    -32006), ignore the signal otherwise. Raising while idle could cut a
+    reply frame in half and desynchronise the channel."""
+    if _busy:
+        raise KeyboardInterrupt
+
+
 class Stop(Exception):
     """Raised by a handler (after its result is sent) to end the loop: `worker.shutdown`."""
 
@@ -31,10 +42,12 @@ class Stop(Exception):
 
 
 def dispatch(handlers, method, params):
+    global _busy
     handler = handlers.get(method)
     if handler is None:
         raise RpcError(errors.METHOD_NOT_FOUND, "method %r not found" % method,
                        {"method": method, "available": sorted(handlers)})
+    _busy = True
     try:
         return handler(params)
     except (RpcError, Stop):
@@ -46,6 +59,8 @@ def dispatch(handlers, method, params):
         log("internal error in %s:\n%s" % (method, traceback.format_exc()))
         raise RpcError(errors.INTERNAL_ERROR, "%s: %s" % (type(exc).__name__, exc),
                        {"type": type(exc).__name__, "traceback": traceback.format_exc().splitlines()[-20:]})
+    finally:
+        _busy = False
 
 
 def _reply(channel, msg_id, result=None, error=None):

@@ -24,12 +24,12 @@ def main(argv=None, kind="module"):
 
     from .methods import handler_table, lifecycle
     from .rpc import Channel
-    from .serve import log, serve
+    from .serve import log, on_sigint, serve
 
     # SIGINT is the daemon's "interrupt the running script" (request.cancel):
-    # make it a KeyboardInterrupt the exec turns into -32006, whatever
-    # handler Blender installed.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # a KeyboardInterrupt inside a request (answered -32006), ignored when
+    # idle, whatever handler Blender installed.
+    signal.signal(signal.SIGINT, on_sigint)
     try:
         channel = Channel.from_fd(args.fd, max_frame=args.max_frame)
     except OSError as exc:

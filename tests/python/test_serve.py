@@ -73,3 +73,22 @@ def test_eof_exits_zero(worker):
     client.close()
     t.join(5)
     assert result["code"] == 0
+
+
+def test_sigint_handler_only_interrupts_running_requests():
+    from blenderd import serve as serve_module
+
+    serve_module.on_sigint(2, None)  # idle: ignored, a reply is never cut in half
+    seen = []
+
+    def handler(params):
+        try:
+            serve_module.on_sigint(2, None)
+        except KeyboardInterrupt:
+            seen.append("interrupted")
+            raise
+
+    with pytest.raises(RpcError) as info:
+        serve_module.dispatch({"x": handler}, "x", {})
+    assert info.value.code == errors.CANCELLED and seen == ["interrupted"]
+    serve_module.on_sigint(2, None)  # idle again
