@@ -60,6 +60,9 @@ def test_attach_serve_detach(launcher, tmp_path):
         res = daemon.request("script.exec", {"code": "bpy.ops.mesh.primitive_cube_add()\n"
                                                      "result = bpy.context.active_object.name"}, timeout=30)
         assert res["value"].startswith("Cube")
+        info = daemon.request("scene.info", {"limit": 5}, timeout=30)
+        assert res["value"] in [o["name"] for o in info["objects"]]
+        assert daemon.request("api.describe", {"target": "Object"}, timeout=30)["kind"] == "type"
         with pytest.raises(RpcError) as info:  # never wipe an artist's scene
             daemon.request("worker.reset", timeout=30)
         assert info.value.code == errors.METHOD_NOT_FOUND

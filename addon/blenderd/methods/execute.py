@@ -20,7 +20,7 @@ def _namespace():
     # Fresh per call: a script cannot lean on leftovers from an earlier one,
     # which is what the agent sees in the scene, not in Python variables.
     # __name__ == "__main__" as in Blender's Text Editor "Run Script".
-    return {"__name__": "__main__", "__builtins__": builtins,
+    return {"__name__": "__main__", "__file__": tracebacks.SCRIPT_FILENAME, "__builtins__": builtins,
             "bpy": bpy, "bmesh": bmesh, "mathutils": mathutils}
 
 
