@@ -82,3 +82,16 @@ def test_changes_capped():
     after = {"objects": {"o%04d" % i: () for i in range(changes.MAX_NAMES + 10)}}
     out = changes.diff({}, after)["objects"]
     assert len(out["added"]) == changes.MAX_NAMES and out["added_count"] == changes.MAX_NAMES + 10
+
+
+def test_total_size_and_string_caps():
+    grid = [[0] * 1000 for _ in range(1000)]  # a million numbers
+    out = jsonsafe.to_json(grid)
+    flat = sum(len(row) for row in out if isinstance(row, list))
+    assert flat <= jsonsafe.MAX_NODES and "too large" in str(out[-1])
+    s = jsonsafe.to_json("x" * (jsonsafe.MAX_STRING + 5))
+    assert s.endswith("(5 more characters)")
+
+
+def test_lone_surrogates_do_not_break_encoding():
+    assert messages.encode({"s": "a\udcffb"}) == b'{"s":"a?b"}'

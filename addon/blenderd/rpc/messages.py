@@ -38,8 +38,13 @@ def error_response(id, error):
 
 
 def encode(msg):
-    """Compact UTF-8 JSON. Raises ValueError for NaN/Infinity or unserialisable values."""
-    return json.dumps(msg, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON. Raises ValueError for NaN/Infinity or unserialisable values.
+
+    Lone surrogates (a script printing undecodable bytes, odd exception
+    text) become "?" rather than failing the whole reply.
+    """
+    text = json.dumps(msg, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8", "replace")
 
 
 class Message:

@@ -7,7 +7,9 @@ it is tested with stand-ins, and works the same on every Blender version.
 import math
 
 MAX_DEPTH = 16
-MAX_ITEMS = 10000
+MAX_ITEMS = 10000  # per container
+MAX_NODES = 200000  # per value: 10k lists of 10k numbers must not become a 1 GB reply
+MAX_STRING = 1024 * 1024  # characters
 MAX_REPR = 2000
 
 _VECTOR_LIKE = {"Vector", "Euler", "Quaternion", "Color"}
@@ -30,13 +32,23 @@ def _float(value):
     return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
-def _items(iterable, depth):
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, left):
+        self.left = left
+
+
+def _items(iterable, depth, budget):
     out = []
     for i, item in enumerate(iterable):
         if i >= MAX_ITEMS:
             out.append("... truncated at %d items" % MAX_ITEMS)
             break
-        out.append(to_json(item, depth + 1))
+        if budget.left <= 0:
+            out.append("... truncated: value too large")
+            break
+        out.append(_convert(item, depth + 1, budget))
     return out
 
 
@@ -54,7 +66,16 @@ def struct_ref(value):
 
 
 def to_json(value, depth=0):
-    if value is None or isinstance(value, (bool, str)):
+    return _convert(value, depth, _Budget(MAX_NODES))
+
+
+def _convert(value, depth, budget):
+    budget.left -= 1
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            return value[:MAX_STRING] + "... (%d more characters)" % (len(value) - MAX_STRING)
+        return value
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
         return value
@@ -65,17 +86,17 @@ def to_json(value, depth=0):
     if isinstance(value, dict):
         out = {}
         for i, (key, item) in enumerate(value.items()):
-            if i >= MAX_ITEMS:
+            if i >= MAX_ITEMS or budget.left <= 0:
                 break
-            out[key if isinstance(key, str) else _repr(key)] = to_json(item, depth + 1)
+            out[key if isinstance(key, str) else _repr(key)] = _convert(item, depth + 1, budget)
         return out
     if isinstance(value, (list, tuple)):
-        return _items(value, depth)
+        return _items(value, depth, budget)
     if isinstance(value, (set, frozenset)):
         try:
-            return _items(sorted(value), depth)
+            return _items(sorted(value), depth, budget)
         except TypeError:
-            return _items(value, depth)
+            return _items(value, depth, budget)
     cls = type(value).__name__
     if cls in _VECTOR_LIKE:
         return [_float(float(x)) for x in value]
@@ -84,7 +105,7 @@ def to_json(value, depth=0):
     if is_id(value):
         return struct_ref(value)
     if cls in _COLLECTION_TYPES:
-        return _items(value, depth)
+        return _items(value, depth, budget)
     if hasattr(value, "bl_rna"):
         ref = {"type": value.bl_rna.identifier}
         name = getattr(value, "name", None)
@@ -95,7 +116,7 @@ def to_json(value, depth=0):
     tolist = getattr(value, "tolist", None)  # numpy arrays and scalars
     if callable(tolist) and type(value).__module__.startswith("numpy"):
         try:
-            return to_json(tolist(), depth + 1)
+            return _convert(tolist(), depth + 1, budget)
         except Exception:
             pass
     return _repr(value)
