@@ -275,7 +275,7 @@ def poll_hint(op_id, reason, facts, version):
                          "instead (e.g. set object/camera transforms directly)")
         else:
             hints.append("it needs a 3D View area: " + override_example(op_id, version, view3d=True))
-    elif needs_active or needs_edit or module == "object":
+    elif (needs_active or module == "object") and not needs_edit:
         hints.append("or pass the context explicitly: " + override_example(op_id, version, view3d=False))
     return hints
 
