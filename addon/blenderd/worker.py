@@ -15,11 +15,40 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="blenderd.worker")
     parser.add_argument("--fd", type=int, default=3, help="inherited socket to the daemon (default 3)")
     parser.add_argument("--max-frame", type=int, default=64 * 1024 * 1024)
+    parser.add_argument("--no-die-with-parent", dest="die_with_parent", action="store_false",
+                        help="keep running if the spawning process dies (default: SIGKILL on its death)")
     return parser.parse_args(argv)
+
+
+def die_with_parent():
+    """Linux: SIGKILL this process when its parent dies, even mid-script.
+
+    EOF on the channel already ends an idle worker, but a busy one would run
+    its script to the end; libuv's spawn has no hook to set this from the
+    daemon, so the worker does it first thing. Returns False where unsupported.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import os
+
+    PR_SET_PDEATHSIG = 1
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent or parent == 1:  # parent died before prctl took effect
+        os._exit(0)
+    return True
 
 
 def main(argv=None, kind="module"):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.die_with_parent:
+        die_with_parent()
     import bpy  # noqa: F401  (the module launcher: importing it starts Blender)
 
     from .methods import handler_table, lifecycle

@@ -358,3 +358,58 @@ def test_reset_alternative_for_the_record(fresh_worker):
     print("\n[%s] Blender %s: read_factory_settings(use_empty) %.1f ms vs worker.reset %.1f ms"
           % (w.launcher, w.ready["blender"]["version"], factory, homefile))
     assert w.exec("result = len(bpy.data.objects)")["value"] == 0
+
+
+def test_busy_worker_dies_with_its_parent(tmp_path):
+    """The spawner dies (SIGKILL, no cleanup) while the worker runs an endless
+    script: PR_SET_PDEATHSIG must take the worker down, EOF alone would not."""
+    import signal
+    import subprocess
+    import sys as _sys
+
+    from blender_worker import availability
+    spec, reason = availability("module")
+    if spec is None:
+        spec, reason = availability("executable")
+    if spec is None:
+        pytest.skip(reason)
+    argv, env = spec
+    marker = tmp_path / "running"
+    spawner = (
+        "import os, socket, subprocess, sys, time, json\n"
+        "sys.path.insert(0, %r)\n"
+        "from blenderd.rpc import Channel\n"
+        "a, b = socket.socketpair()\n"
+        "p = subprocess.Popen(%r, env=%r, preexec_fn=lambda: os.dup2(b.fileno(), 3), pass_fds=(3,),\n"
+        "                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "ch = Channel(a); ch.read(timeout=90)\n"
+        "ch.send({'jsonrpc': '2.0', 'id': 1, 'method': 'script.exec', 'params': {'code':\n"
+        "    \"open(%r, 'w').close()\\nwhile True:\\n    pass\\n\"}})\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(600)\n" % (os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "addon"),
+                               argv, env, str(marker)))
+    proc = subprocess.Popen([_sys.executable, "-c", spawner], stdout=subprocess.PIPE)
+    try:
+        worker_pid = int(proc.stdout.readline())
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline, "script never started"
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(worker_pid, 0)
+            except ProcessLookupError:
+                break
+            with open("/proc/%d/stat" % worker_pid) as f:  # a zombie awaiting init counts as dead
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        else:
+            os.kill(worker_pid, signal.SIGKILL)
+            pytest.fail("worker %d outlived its parent" % worker_pid)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
