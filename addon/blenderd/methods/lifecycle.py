@@ -49,10 +49,13 @@ def cycles_devices():
 
     In factory-startup background mode the add-on is normally enabled; if
     not, enable it for this session only (factory settings are never saved).
+    An artist's GUI Blender is left as the artist set it up.
     """
     try:
         addons = bpy.context.preferences.addons
         if "cycles" not in addons:
+            if not bpy.app.background:
+                return []
             import addon_utils
             addon_utils.enable("cycles", default_set=True)
         prefs = addons["cycles"].preferences

@@ -256,7 +256,7 @@ def poll_hint(op_id, reason, facts, version):
     module = op_id.split(".", 1)[0]
     hints = []
     low = reason.lower()
-    needs_active = "active object" in low or "active" in low and "object" in low
+    needs_active = "active object" in low or ("active" in low and "object" in low)
     needs_view3d = module == "view3d" or "view3d" in low or "region" in low or "area" in low
     needs_edit = module in ("mesh", "curve", "armature") and not op_id.split(".", 1)[1].startswith("primitive_")
     where = "mode=%s, active object=%s, %d selected" % (
