@@ -28,6 +28,11 @@ def test_parse_enum_error_both_versions():
     assert hints.parse_enum_error(m44) == ("XX", ["BLENDER_EEVEE_NEXT", "CYCLES"])
     text = " ".join(hints.enum_hint("BLENDER_EEVEE", ["BLENDER_EEVEE_NEXT", "CYCLES"], "render.engine"))
     assert "BLENDER_EEVEE_NEXT" in text and "render.engine must be one of" in text
+    msg = ('ObjectModifiers.new(): error with keyword argument "type" -  enum "BEVELL" not found in '
+           "('ARRAY', 'BEVEL', 'BOOLEAN')")
+    value, allowed = hints.parse_enum_error(msg)
+    first = hints.enum_hint(value, allowed, hints.parse_enum_keyword(msg))[0]
+    assert first == "'BEVELL' is not a valid value for ObjectModifiers.new(type=...); closest: ['BEVEL']"
 
 
 @pytest.mark.parametrize("message, expected", [

@@ -114,9 +114,9 @@ def _type_error_hints(exc, frame, source, line):
     enum = hints.parse_enum_error(message)
     if enum:
         value, allowed = enum
-        target = None
+        target = hints.parse_enum_keyword(message)
         assigned = astscan.assigned_attributes(source, line)
-        if assigned:
+        if assigned and target is None:
             owner, attr = assigned[0]
             target = "%s.%s" % (owner, attr) if owner else attr
         return hints.enum_hint(value, allowed, target)

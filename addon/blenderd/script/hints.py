@@ -197,14 +197,27 @@ def none_attribute_hint(attr, expr):
 
 
 def enum_hint(value, allowed, target=None):
+    """Closest value first (the list can be 80 modifier types long)."""
     hints = []
     if value in RENAMED_ENUMS and RENAMED_ENUMS[value][0] in allowed:
         new, version = RENAMED_ENUMS[value]
         hints.append("%r is called %r in this Blender (changed in %s)" % (value, new, version))
     guesses = closest(value, allowed, n=3)
+    where = " for %s" % target if target else ""
+    if guesses:
+        hints.append("%r is not a valid value%s; closest: %s" % (value, where, listing(guesses)))
     what = "%s must be one of" % target if target else "allowed values:"
-    hints.append("%s %s%s" % (what, listing(allowed), "; closest: %s" % listing(guesses) if guesses else ""))
+    hints.append("%s %s" % (what, listing(allowed)))
     return hints
+
+
+_ENUM_KEYWORD = re.compile(r'([\w.]+)\(\): error with keyword argument "(\w+)"')
+
+
+def parse_enum_keyword(message):
+    """'ObjectModifiers.new(type=...)' from a function-call enum error, or None."""
+    m = _ENUM_KEYWORD.search(message)
+    return "%s(%s=...)" % (m.group(1), m.group(2)) if m else None
 
 
 def keyword_hint(keyword, op_id, params):
