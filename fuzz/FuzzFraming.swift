@@ -8,7 +8,9 @@
 // - no frame is larger than maxFrameBytes, and nothing follows a .fatal;
 // - every message is dispatched; `respond` is called at most once per body, and every reply is
 //   valid JSON made of well-formed responses (jsonrpc "2.0", an id, exactly one of result/error);
-// - any body that parses re-serializes deterministically to a value equal to itself.
+// - any body that parses re-serializes deterministically to a value equal to itself;
+// - the dictionary-free envelope parsing of Message.parse(body:) agrees with JSON.parse followed
+//   by Message.classify.
 
 private struct SumParams: Codable, Sendable {
     var a: Int
@@ -77,6 +79,20 @@ private func checkReply(_ bytes: [UInt8]) {
     }
 }
 
+private func checkEnvelopeParsing(_ body: [UInt8], maxDepth: Int) {
+    let fast = Result { () throws(InvalidMessage) -> ParsedBody in try Message.parse(body: body, maxDepth: maxDepth) }
+    let generic = Result { () throws(InvalidMessage) -> ParsedBody in
+        let value: JSONValue
+        do throws(JSONParseError) {
+            value = try JSON.parse(body, maxDepth: maxDepth)
+        } catch {
+            throw InvalidMessage(id: .null, error: .parseError(error.description))
+        }
+        return try Message.classify(value)
+    }
+    check(fast == generic, "Message.parse(body:) disagrees with JSON.parse + Message.classify")
+}
+
 private func checkRoundTrip(_ body: [UInt8], maxDepth: Int) {
     guard let value = try? JSON.parse(body, maxDepth: maxDepth) else { return }
     let encoded = JSON.encode(value)
@@ -140,6 +156,7 @@ private func run(_ input: UnsafeBufferPointer<UInt8>) {
             check(body.count <= limits.maxFrameBytes, "frame over the limit delivered")
             guard case .message = event else { continue }
             checkRoundTrip(body, maxDepth: limits.maxDepth)
+            checkEnvelopeParsing(body, maxDepth: limits.maxDepth)
             let slot = outstanding.count
             outstanding.append(0)
             dispatcher.handle(body: body, context: deferred) { reply in

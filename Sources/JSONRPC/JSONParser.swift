@@ -20,6 +20,8 @@ struct JSONParser {
     private let maxDepth: Int
     /// Reused across strings that need unescaping, so each one doesn't allocate its own buffer.
     private var scratch: [UInt8] = []
+    /// Members of the objects being parsed, innermost last (see `parseObject`).
+    private var memberStack: [(String, JSONValue)] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -56,33 +58,53 @@ struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         index += 1  // '{'
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        // Members collect on a stack shared by all nesting levels and go into a dictionary of the
+        // exact size at the end: growing a dictionary one insert at a time rehashes every key
+        // several times, which was the parser's largest cost.
+        let base = memberStack.count
+        defer { memberStack.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw unexpectedHere() }
             let key = try parseString()
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw unexpectedHere() }
+            try expectColon()
+            let value = try parseValue()
+            memberStack.append((key, value))
+            if try endOfMember(closing: UInt8(ascii: "}")) { break }
+        }
+        var members = [String: JSONValue](minimumCapacity: memberStack.count - base)
+        for (key, value) in memberStack[base...] {
+            members[key] = value  // a duplicated key keeps its last value
+        }
+        depth -= 1
+        return .object(members)
+    }
+
+    private mutating func expectColon() throws(JSONParseError) {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: ":") else { throw unexpectedHere() }
+        index += 1
+        skipWhitespace()
+    }
+
+    /// After a member or element: consumes `,` (false: more follow) or the closing bracket (true).
+    private mutating func endOfMember(closing: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        switch peek() {
+        case UInt8(ascii: ","):
             index += 1
-            skipWhitespace()
-            members[key] = try parseValue()
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return .object(members)
-            default:
-                throw unexpectedHere()
-            }
+            return false
+        case closing:
+            index += 1
+            return true
+        default:
+            throw unexpectedHere()
         }
     }
 
@@ -99,18 +121,10 @@ struct JSONParser {
         while true {
             skipWhitespace()
             elements.append(try parseValue())
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(elements)
-            default:
-                throw unexpectedHere()
-            }
+            if try endOfMember(closing: UInt8(ascii: "]")) { break }
         }
+        depth -= 1
+        return .array(elements)
     }
 
     private mutating func enterContainer() throws(JSONParseError) {
@@ -128,6 +142,91 @@ struct JSONParser {
             }
         }
         index += count
+    }
+
+    // MARK: - JSON-RPC bodies
+
+    /// Parses a JSON-RPC body. The members of a top-level object (or of the objects in a
+    /// top-level array) that a message envelope uses are captured into `EnvelopeFields` instead
+    /// of a dictionary, and other members are validated and dropped: on the request path that
+    /// saves a dictionary and its hashing per message. The outcome, errors included, is the same as
+    /// `parseDocument()` followed by `EnvelopeFields(members:)`.
+    mutating func parseBody() throws(JSONParseError) -> ParsedJSONBody {
+        skipWhitespace()
+        guard index < bytes.count else {
+            throw JSONParseError(bytes.isEmpty ? .emptyInput : .unexpectedEnd, at: index)
+        }
+        let body: ParsedJSONBody
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            body = .single(.envelope(try parseEnvelope()))
+        case UInt8(ascii: "["):
+            try enterContainer()
+            index += 1
+            var elements: [ParsedJSONBody.Element] = []
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+            } else {
+                while true {
+                    skipWhitespace()
+                    if peek() == UInt8(ascii: "{") {
+                        elements.append(.envelope(try parseEnvelope()))
+                    } else {
+                        elements.append(.other(try parseValue()))
+                    }
+                    if try endOfMember(closing: UInt8(ascii: "]")) { break }
+                }
+            }
+            depth -= 1
+            body = .batch(elements)
+        default:
+            body = .single(.other(try parseValue()))
+        }
+        skipWhitespace()
+        guard index == bytes.count else { throw JSONParseError(.trailingData, at: index) }
+        return body
+    }
+
+    private mutating func parseEnvelope() throws(JSONParseError) -> EnvelopeFields {
+        try enterContainer()
+        index += 1  // '{'
+        var fields = EnvelopeFields()
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return fields
+        }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw unexpectedHere() }
+            let key = try parseEnvelopeKey()
+            try expectColon()
+            let value = try parseValue()
+            if let key { fields[key] = value }
+            if try endOfMember(closing: UInt8(ascii: "}")) { break }
+        }
+        depth -= 1
+        return fields
+    }
+
+    /// The envelope member a key names, nil for any other key. Plain ASCII keys are compared as
+    /// bytes; keys with escapes or non-ASCII go through `parseString` and String equality, exactly
+    /// as a dictionary lookup would treat them.
+    private mutating func parseEnvelopeKey() throws(JSONParseError) -> EnvelopeFields.Key? {
+        let start = index + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                index = end + 1
+                return EnvelopeFields.Key(ascii: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            end += 1
+        }
+        return EnvelopeFields.Key(rawValue: try parseString())
     }
 
     // MARK: - Numbers

@@ -28,6 +28,14 @@ enum JSONSerializer {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
+            if members.count == 1, let (key, member) = members.first {
+                // The common single-member object (`{"pong":true}`) needs no sorted key array.
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member, into: &out)
+                out.append(UInt8(ascii: "}"))
+                return
+            }
             var first = true
             for key in members.keys.sorted() {
                 guard let member = members[key] else { continue }

@@ -27,7 +27,9 @@ final class EncodingNode {
     enum Content {
         case unset
         case value(JSONValue)
-        case object([String: EncodingNode])
+        /// Members in encoding order; a key encoded twice keeps its last value. A list rather
+        /// than a dictionary: keys are hashed once, when the final object is built.
+        case object([(String, EncodingNode)])
         case array([EncodingNode])
     }
 
@@ -47,8 +49,7 @@ final class EncodingNode {
         case .value(let value):
             return value
         case .object(let members):
-            var result: [String: JSONValue] = [:]
-            result.reserveCapacity(members.count)
+            var result = [String: JSONValue](minimumCapacity: members.count)
             for (key, node) in members { result[key] = node.value() ?? .object([:]) }
             return .object(result)
         case .array(let elements):
@@ -88,7 +89,7 @@ final class ValueEncoder: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         // Asking twice (e.g. a subclass and its superclass) must share one object.
-        if case .object = node.content {} else { node.content = .object([:]) }
+        if case .object = node.content {} else { node.content = .object([]) }
         return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self))
     }
 
@@ -154,7 +155,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         guard case .object(var members) = encoder.node.content else { return }
         // Release the node's copy before mutating so the dictionary is not copied on write.
         encoder.node.content = .unset
-        members[name] = child
+        members.append((name, child))
         encoder.node.content = .object(members)
     }
 

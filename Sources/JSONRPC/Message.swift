@@ -111,57 +111,55 @@ public enum Message: Hashable, Sendable {
     /// Classifies and validates one message object (JSON-RPC 2.0 §4, §5).
     public init(validating json: JSONValue) throws(InvalidMessage) {
         guard case .object(let members) = json else {
-            throw InvalidMessage(id: .null, error: .invalidRequest("a message must be an object, got \(json.kindDescription)"))
+            throw Self.notAnObject(json)
         }
+        self = try Self.validate(EnvelopeFields(members: members))
+    }
+
+    static func notAnObject(_ json: JSONValue) -> InvalidMessage {
+        InvalidMessage(id: .null, error: .invalidRequest("a message must be an object, got \(json.kindDescription)"))
+    }
+
+    static func validate(_ fields: EnvelopeFields) throws(InvalidMessage) -> Message {
+        let isResponse = fields.method == nil && (fields.result != nil || fields.error != nil)
         // The id first: every other error is reported with it, if it is usable.
         var id: RequestID?
-        if let rawID = members["id"] {
+        if let rawID = fields.id {
             guard let valid = RequestID(json: rawID) else {
-                let isResponse = members["method"] == nil && (members["result"] != nil || members["error"] != nil)
                 throw InvalidMessage(id: .null,
                                      error: .invalidRequest("id must be a string, a number or null, got \(rawID.kindDescription)"),
                                      shouldReply: !isResponse)
             }
             id = valid
         }
-        if members["method"] == nil && (members["result"] != nil || members["error"] != nil) {
-            self = .response(try Self.response(members, id: id))
-        } else {
-            self = .request(try Self.request(members, id: id))
+        guard fields.jsonrpc == .string(version) else {
+            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("jsonrpc must be \"2.0\""), shouldReply: !isResponse)
         }
+        return isResponse ? .response(try response(fields, id: id)) : .request(try request(fields, id: id))
     }
 
-    private static func checkVersion(_ members: [String: JSONValue], id: RequestID?, shouldReply: Bool) throws(InvalidMessage) {
-        guard members["jsonrpc"] == .string(version) else {
-            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("jsonrpc must be \"2.0\""), shouldReply: shouldReply)
-        }
-    }
-
-    private static func request(_ members: [String: JSONValue], id: RequestID?) throws(InvalidMessage) -> Request {
-        try checkVersion(members, id: id, shouldReply: true)
-        guard let rawMethod = members["method"] else {
+    private static func request(_ fields: EnvelopeFields, id: RequestID?) throws(InvalidMessage) -> Request {
+        guard let rawMethod = fields.method else {
             throw InvalidMessage(id: id ?? .null, error: .invalidRequest("method is required"))
         }
         guard case .string(let method) = rawMethod else {
             throw InvalidMessage(id: id ?? .null, error: .invalidRequest("method must be a string, got \(rawMethod.kindDescription)"))
         }
-        let params = members["params"]
-        switch params {
+        switch fields.params {
         case nil, .object?, .array?:
             break
         case let other?:
             throw InvalidMessage(id: id ?? .null,
                                  error: .invalidRequest("params must be an object or an array, got \(other.kindDescription)"))
         }
-        return Request(id: id, method: method, params: params)
+        return Request(id: id, method: method, params: fields.params)
     }
 
-    private static func response(_ members: [String: JSONValue], id: RequestID?) throws(InvalidMessage) -> Response {
-        try checkVersion(members, id: id, shouldReply: false)
+    private static func response(_ fields: EnvelopeFields, id: RequestID?) throws(InvalidMessage) -> Response {
         guard let id else {
             throw InvalidMessage(id: .null, error: .invalidRequest("a response needs an id"), shouldReply: false)
         }
-        switch (members["result"], members["error"]) {
+        switch (fields.result, fields.error) {
         case (let result?, nil):
             return Response(id: id, result: .success(result))
         case (nil, let errorJSON?):
@@ -187,13 +185,32 @@ extension Message {
     /// Parses and validates a body. Throws for what must be answered with a single error: invalid
     /// JSON (-32700, id null; a depth violation too) and an empty batch (-32600, id null).
     public static func parse(body: [UInt8], maxDepth: Int = JSON.defaultMaxDepth) throws(InvalidMessage) -> ParsedBody {
-        let json: JSONValue
+        let parsed: ParsedJSONBody
         do {
-            json = try JSON.parse(body, maxDepth: maxDepth)
+            parsed = try JSON.parseBody(body, maxDepth: maxDepth)
         } catch {
             throw InvalidMessage(id: .null, error: .parseError(error.description))
         }
-        return try classify(json)
+        switch parsed {
+        case .single(let element):
+            return .single(validate(element))
+        case .batch(let elements):
+            guard !elements.isEmpty else {
+                throw InvalidMessage(id: .null, error: .invalidRequest("empty batch"))
+            }
+            return .batch(elements.map(validate))
+        }
+    }
+
+    private static func validate(_ element: ParsedJSONBody.Element) -> Result<Message, InvalidMessage> {
+        do throws(InvalidMessage) {
+            switch element {
+            case .envelope(let fields): return .success(try validate(fields))
+            case .other(let json): throw notAnObject(json)
+            }
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// `parse(body:)` for an already parsed value.

@@ -131,4 +131,26 @@ import JSONRPC
         #expect(RPCError.invalidParams(path: "params.x", reason: "bad").message == "Invalid params: params.x: bad")
         #expect(error.description == #"-32010 boom {"line":3}"#)
     }
+
+    /// `Message.parse(body:)` reads envelopes without building dictionaries; it must agree with
+    /// parsing to a JSONValue and validating that.
+    @Test(arguments: [
+        #"{"jsonrpc":"2.0","method":"m","id":1,"params":{"method":"inner","id":[]}}"#,
+        #"{"\u006dethod":"m","jsonrpc":"2.0","\u0069d":"x"}"#,
+        #"{"jsonrpc":"1.0","jsonrpc":"2.0","method":"a","method":"b","id":1,"id":2}"#,
+        #"{"jsonrpc":"2.0","method":"m","extra":{"a":[1,{"b":2}]},"idx":5,"i":1,"methods":0}"#,
+        #"{"jsonrpc":"2.0","méthod":"m","id":1}"#,
+        #"{"jsonrpc":"2.0","result":1,"id":1,"resul":2}"#,
+        #"[{"jsonrpc":"2.0","method":"m"},1,"x",[],{"jsonrpc":"2.0","error":{"code":1,"message":"m"},"id":null},{}]"#,
+        #"[[{"jsonrpc":"2.0","method":"m"}]]"#, "{}", "[{}]", "null", " [ 1 ] ", "{\"id\":1,}", "[{\"a\" 1}]", "{\"id\":\"\\ud800\"}",
+    ])
+    func fastEnvelopeParsingMatchesGenericValidation(_ text: String) {
+        let fast = Result { () throws(InvalidMessage) -> ParsedBody in try Message.parse(body: bytes(text)) }
+        let generic = Result { () throws(InvalidMessage) -> ParsedBody in
+            let value: JSONValue
+            do throws(JSONParseError) { value = try JSON.parse(text) } catch { throw InvalidMessage(id: .null, error: .parseError(error.description)) }
+            return try Message.classify(value)
+        }
+        #expect(fast == generic)
+    }
 }
