@@ -99,7 +99,7 @@ public final class Dispatcher<Context> {
             value = other
         }
         do throws(JSONDecodingError) {
-            return .success(try JSONValueDecoder().decode(type, from: value))
+            return .success(try JSONValueDecoder(rejectUnknownKeys: true).decode(type, from: value))
         } catch {
             let path = error.path.isEmpty ? "params" : error.path.hasPrefix("[") ? "params\(error.path)" : "params.\(error.path)"
             return .failure(.invalidParams(path: path, reason: error.reason))

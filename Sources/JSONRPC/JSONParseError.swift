@@ -18,6 +18,10 @@ public struct JSONParseError: Error, Hashable, Sendable {
         case tooDeep(limit: Int)
         /// Something other than whitespace after the value.
         case trailingData
+        /// The same member name twice in one object.
+        case duplicateKey(String)
+        /// A `\uD800`-`\uDFFF` escape that is not half of a surrogate pair.
+        case loneSurrogate
     }
 
     public var reason: Reason
@@ -50,6 +54,8 @@ extension JSONParseError: CustomStringConvertible {
         case .invalidUTF8: what = "invalid UTF-8"
         case .tooDeep(let limit): what = "nesting deeper than \(limit) levels"
         case .trailingData: what = "unexpected data after the JSON value"
+        case .duplicateKey(let key): what = "duplicate member name \(JSON.string(.string(key)))"
+        case .loneSurrogate: what = "unpaired UTF-16 surrogate escape"
         }
         return "\(what) at offset \(offset)"
     }

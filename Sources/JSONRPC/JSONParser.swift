@@ -8,10 +8,13 @@
 //
 // Documented choices where RFC 8259 leaves room:
 // - A lone UTF-16 surrogate escape (`"\ud800"`, or a high surrogate not followed by a low one)
-//   decodes to U+FFFD; the escape is otherwise valid, so the document is accepted.
+//   is rejected: it names no character, and replacing it (U+FFFD) would make a request id come
+//   back different from the one sent, so the client could not match the reply.
 // - Raw bytes must be valid UTF-8 (no overlongs, no encoded surrogates, nothing above U+10FFFF);
 //   a byte order mark is not skipped, so it is rejected like any other stray byte.
-// - Duplicate object keys are accepted; the last one wins.
+// - Duplicate object keys are rejected. RFC 8259 lets a parser pick either; a request whose
+//   `method` or `params` could be read two ways must not be run one of them (protocol/README.md).
+
 
 struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -21,7 +24,8 @@ struct JSONParser {
     /// Reused across strings that need unescaping, so each one doesn't allocate its own buffer.
     private var scratch: [UInt8] = []
     /// Members of the objects being parsed, innermost last (see `parseObject`).
-    private var memberStack: [(String, JSONValue)] = []
+    /// Each member keeps its key's offset so a duplicate is reported where it stands.
+    private var memberStack: [(key: String, value: JSONValue, offset: Int)] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -72,15 +76,16 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw unexpectedHere() }
+            let offset = index
             let key = try parseString()
             try expectColon()
             let value = try parseValue()
-            memberStack.append((key, value))
+            memberStack.append((key, value, offset))
             if try endOfMember(closing: UInt8(ascii: "}")) { break }
         }
         var members = [String: JSONValue](minimumCapacity: memberStack.count - base)
-        for (key, value) in memberStack[base...] {
-            members[key] = value  // a duplicated key keeps its last value
+        for member in memberStack[base...] where members.updateValue(member.value, forKey: member.key) != nil {
+            throw JSONParseError(.duplicateKey(member.key), at: member.offset)
         }
         depth -= 1
         return .object(members)
@@ -192,6 +197,7 @@ struct JSONParser {
         try enterContainer()
         index += 1  // '{'
         var fields = EnvelopeFields()
+        var otherKeys: [String] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -201,10 +207,20 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw unexpectedHere() }
+            let keyOffset = index
             let key = try parseEnvelopeKey()
             try expectColon()
             let value = try parseValue()
-            if let key { fields[key] = value }
+            switch key {
+            case .envelope(let name):
+                guard fields[name] == nil else { throw JSONParseError(.duplicateKey(name.rawValue), at: keyOffset) }
+                fields[name] = value
+            case .other(let name):
+                // Other members are ignored, but a repeated one is still malformed input, as it
+                // is for `JSON.parse`; envelopes rarely carry any, so a linear scan is enough.
+                guard !otherKeys.contains(name) else { throw JSONParseError(.duplicateKey(name), at: keyOffset) }
+                otherKeys.append(name)
+            }
             if try endOfMember(closing: UInt8(ascii: "}")) { break }
         }
         depth -= 1
@@ -214,19 +230,28 @@ struct JSONParser {
     /// The envelope member a key names, nil for any other key. Plain ASCII keys are compared as
     /// bytes; keys with escapes or non-ASCII go through `parseString` and String equality, exactly
     /// as a dictionary lookup would treat them.
-    private mutating func parseEnvelopeKey() throws(JSONParseError) -> EnvelopeFields.Key? {
+    private enum EnvelopeKey {
+        case envelope(EnvelopeFields.Key)
+        case other(String)
+    }
+
+    private mutating func parseEnvelopeKey() throws(JSONParseError) -> EnvelopeKey {
         let start = index + 1
         var end = start
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
+                let ascii = UnsafeBufferPointer(rebasing: bytes[start..<end])
                 index = end + 1
-                return EnvelopeFields.Key(ascii: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                if let key = EnvelopeFields.Key(ascii: ascii) { return .envelope(key) }
+                return .other(String(decoding: ascii, as: UTF8.self))
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
             end += 1
         }
-        return EnvelopeFields.Key(rawValue: try parseString())
+        let text = try parseString()
+        if let key = EnvelopeFields.Key(rawValue: text) { return .envelope(key) }
+        return .other(text)
     }
 
     // MARK: - Numbers
@@ -327,9 +352,8 @@ struct JSONParser {
         index += 6
         switch unit {
         case 0xD800...0xDBFF:
-            // A high surrogate pairs only with an immediately following `\uDC00`-`\uDFFF`. If the
-            // next escape is some other `\u`, it is still parsed (and must be well-formed) on the
-            // next turn of the caller's loop; the unpaired high surrogate becomes U+FFFD.
+            // A high surrogate pairs only with an immediately following `\uDC00`-`\uDFFF`;
+            // anything else leaves it unpaired, which is an error (see the file header).
             if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
                 let low = try readHex4(at: index + 2)
                 if (0xDC00...0xDFFF).contains(low) {
@@ -339,9 +363,9 @@ struct JSONParser {
                     return
                 }
             }
-            appendScalar(0xFFFD)
+            throw JSONParseError(.loneSurrogate, at: index - 6)
         case 0xDC00...0xDFFF:
-            appendScalar(0xFFFD)
+            throw JSONParseError(.loneSurrogate, at: index - 6)
         default:
             appendScalar(UInt32(unit))
         }

@@ -6,13 +6,20 @@
 /// Decodes `Decodable` values from `JSONValue`.
 public struct JSONValueDecoder {
     public var userInfo: [CodingUserInfoKey: Any] = [:]
+    /// Refuse object members the type does not name. A misspelt optional parameter
+    /// (`timout_s`) would otherwise be silently ignored and the caller never learn why its
+    /// setting had no effect. A type's keys are whatever its `CodingKey` accepts, so
+    /// dictionaries (`[String: X]`, any key) are unaffected.
+    public var rejectUnknownKeys: Bool
 
-    public init() {}
+    public init(rejectUnknownKeys: Bool = false) {
+        self.rejectUnknownKeys = rejectUnknownKeys
+    }
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(JSONDecodingError) -> T {
         if T.self == JSONValue.self, let same = value as? T { return same }
         do {
-            return try T(from: ValueDecoder(value: value, codingPath: [], userInfo: userInfo))
+            return try T(from: ValueDecoder(value: value, codingPath: [], userInfo: userInfo, rejectUnknownKeys: rejectUnknownKeys))
         } catch let error as DecodingError {
             throw JSONDecodingError(error)
         } catch let error as JSONDecodingError {
@@ -28,16 +35,22 @@ final class ValueDecoder: Decoder {
     let value: JSONValue
     let codingPath: [any CodingKey]
     let userInfo: [CodingUserInfoKey: Any]
+    let rejectUnknownKeys: Bool
 
-    init(value: JSONValue, codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: Any]) {
+    init(value: JSONValue, codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: Any], rejectUnknownKeys: Bool) {
         self.value = value
         self.codingPath = codingPath
         self.userInfo = userInfo
+        self.rejectUnknownKeys = rejectUnknownKeys
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else {
             throw Self.mismatch(expected: "an object", got: value, at: codingPath, type: [String: JSONValue].self)
+        }
+        if rejectUnknownKeys, let unknown = members.keys.sorted().first(where: { Key(stringValue: $0) == nil }) {
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: codingPath + [StringKey(unknown)], debugDescription: "unknown member"))
         }
         return KeyedDecodingContainer(KeyedContainer<Key>(decoder: self, members: members))
     }
@@ -55,7 +68,7 @@ final class ValueDecoder: Decoder {
 
     func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, at path: [any CodingKey]) throws -> T {
         if T.self == JSONValue.self, let same = value as? T { return same }
-        return try T(from: ValueDecoder(value: value, codingPath: path, userInfo: userInfo))
+        return try T(from: ValueDecoder(value: value, codingPath: path, userInfo: userInfo, rejectUnknownKeys: rejectUnknownKeys))
     }
 
     // MARK: Scalars
@@ -157,19 +170,19 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try ValueDecoder(value: member(key), codingPath: path(key), userInfo: decoder.userInfo).container(keyedBy: type)
+        try ValueDecoder(value: member(key), codingPath: path(key), userInfo: decoder.userInfo, rejectUnknownKeys: decoder.rejectUnknownKeys).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try ValueDecoder(value: member(key), codingPath: path(key), userInfo: decoder.userInfo).unkeyedContainer()
+        try ValueDecoder(value: member(key), codingPath: path(key), userInfo: decoder.userInfo, rejectUnknownKeys: decoder.rejectUnknownKeys).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        ValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [StringKey("super")], userInfo: decoder.userInfo)
+        ValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [StringKey("super")], userInfo: decoder.userInfo, rejectUnknownKeys: decoder.rejectUnknownKeys)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        ValueDecoder(value: members[key.stringValue] ?? .null, codingPath: path(key), userInfo: decoder.userInfo)
+        ValueDecoder(value: members[key.stringValue] ?? .null, codingPath: path(key), userInfo: decoder.userInfo, rejectUnknownKeys: decoder.rejectUnknownKeys)
     }
 }
 
@@ -234,21 +247,24 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let userInfo = decoder.userInfo
+        let strict = decoder.rejectUnknownKeys
         return try next(KeyedDecodingContainer<NestedKey>.self) {
-            try ValueDecoder(value: $0, codingPath: $1, userInfo: userInfo).container(keyedBy: type)
+            try ValueDecoder(value: $0, codingPath: $1, userInfo: userInfo, rejectUnknownKeys: strict).container(keyedBy: type)
         }
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let userInfo = decoder.userInfo
+        let strict = decoder.rejectUnknownKeys
         return try next((any UnkeyedDecodingContainer).self) {
-            try ValueDecoder(value: $0, codingPath: $1, userInfo: userInfo).unkeyedContainer()
+            try ValueDecoder(value: $0, codingPath: $1, userInfo: userInfo, rejectUnknownKeys: strict).unkeyedContainer()
         }
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let userInfo = decoder.userInfo
-        return try next((any Decoder).self) { ValueDecoder(value: $0, codingPath: $1, userInfo: userInfo) }
+        let strict = decoder.rejectUnknownKeys
+        return try next((any Decoder).self) { ValueDecoder(value: $0, codingPath: $1, userInfo: userInfo, rejectUnknownKeys: strict) }
     }
 }
 

@@ -117,7 +117,7 @@ public enum Message: Hashable, Sendable {
     }
 
     static func notAnObject(_ json: JSONValue) -> InvalidMessage {
-        InvalidMessage(id: .null, error: .invalidRequest("a message must be an object, got \(json.kindDescription)"))
+        InvalidMessage(id: .null, error: .invalidRequest("not_an_object"))
     }
 
     static func validate(_ fields: EnvelopeFields) throws(InvalidMessage) -> Message {
@@ -127,49 +127,48 @@ public enum Message: Hashable, Sendable {
         if let rawID = fields.id {
             guard let valid = RequestID(json: rawID) else {
                 throw InvalidMessage(id: .null,
-                                     error: .invalidRequest("id must be a string, a number or null, got \(rawID.kindDescription)"),
+                                     error: .invalidRequest("invalid_id"),
                                      shouldReply: !isResponse)
             }
             id = valid
         }
         guard fields.jsonrpc == .string(version) else {
-            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("jsonrpc must be \"2.0\""), shouldReply: !isResponse)
+            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("invalid_jsonrpc"), shouldReply: !isResponse)
         }
         return isResponse ? .response(try response(fields, id: id)) : .request(try request(fields, id: id))
     }
 
     private static func request(_ fields: EnvelopeFields, id: RequestID?) throws(InvalidMessage) -> Request {
         guard let rawMethod = fields.method else {
-            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("method is required"))
+            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("invalid_method"))
         }
         guard case .string(let method) = rawMethod else {
-            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("method must be a string, got \(rawMethod.kindDescription)"))
+            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("invalid_method"))
         }
         switch fields.params {
         case nil, .object?, .array?:
             break
-        case let other?:
-            throw InvalidMessage(id: id ?? .null,
-                                 error: .invalidRequest("params must be an object or an array, got \(other.kindDescription)"))
+        case _?:
+            throw InvalidMessage(id: id ?? .null, error: .invalidRequest("invalid_params_type"))
         }
         return Request(id: id, method: method, params: fields.params)
     }
 
     private static func response(_ fields: EnvelopeFields, id: RequestID?) throws(InvalidMessage) -> Response {
         guard let id else {
-            throw InvalidMessage(id: .null, error: .invalidRequest("a response needs an id"), shouldReply: false)
+            throw InvalidMessage(id: .null, error: .invalidRequest("invalid_response"), shouldReply: false)
         }
         switch (fields.result, fields.error) {
         case (let result?, nil):
             return Response(id: id, result: .success(result))
         case (nil, let errorJSON?):
             guard let error = RPCError(json: errorJSON) else {
-                throw InvalidMessage(id: id, error: .invalidRequest("error must be an object with an integer code and a string message"),
+                throw InvalidMessage(id: id, error: .invalidRequest("invalid_response"),
                                      shouldReply: false)
             }
             return Response(id: id, error: error)
         default:
-            throw InvalidMessage(id: id, error: .invalidRequest("a response has either result or error, not both"), shouldReply: false)
+            throw InvalidMessage(id: id, error: .invalidRequest("invalid_response"), shouldReply: false)
         }
     }
 }
@@ -189,6 +188,11 @@ extension Message {
         do {
             parsed = try JSON.parseBody(body, maxDepth: maxDepth)
         } catch {
+            // Too deep is well-formed JSON we refuse to hold, not malformed bytes: -32600.
+            if error.isDepthLimit {
+                throw InvalidMessage(id: .null, error: RPCError(
+                    code: .invalidRequest, data: ["reason": "nesting_too_deep", "limit": .number(JSONNumber(maxDepth))]))
+            }
             throw InvalidMessage(id: .null, error: .parseError(error.description))
         }
         switch parsed {
@@ -196,7 +200,7 @@ extension Message {
             return .single(validate(element))
         case .batch(let elements):
             guard !elements.isEmpty else {
-                throw InvalidMessage(id: .null, error: .invalidRequest("empty batch"))
+                throw InvalidMessage(id: .null, error: .invalidRequest("empty_batch"))
             }
             return .batch(elements.map(validate))
         }
@@ -219,7 +223,7 @@ extension Message {
             return .single(validate(json))
         }
         guard !elements.isEmpty else {
-            throw InvalidMessage(id: .null, error: .invalidRequest("empty batch"))
+            throw InvalidMessage(id: .null, error: .invalidRequest("empty_batch"))
         }
         return .batch(elements.map(validate))
     }

@@ -44,7 +44,9 @@ extension RPCError {
         RPCError(code: .parseError, data: ["reason": .string(reason)])
     }
 
-    /// -32600 with `data.reason`.
+    /// -32600 with `data.reason`, a machine token from protocol/README.md (`not_an_object`,
+    /// `invalid_jsonrpc`, `invalid_method`, `invalid_id`, `invalid_params_type`, `empty_batch`,
+    /// `duplicate_id`, `frame_too_large`, `nesting_too_deep`, `unexpected_attachment`…).
     public static func invalidRequest(_ reason: String) -> RPCError {
         RPCError(code: .invalidRequest, data: ["reason": .string(reason)])
     }
@@ -56,10 +58,10 @@ extension RPCError {
         return RPCError(code: .methodNotFound, data: data)
     }
 
-    /// -32602 with `data: {path, reason}`; the message repeats both so a human sees them too.
+    /// -32602 with `data: {path, reason}`. The message stays the fixed "Invalid params" (the
+    /// protocol fixes every code's message); what and where is in `data`.
     public static func invalidParams(path: String, reason: String) -> RPCError {
-        RPCError(code: .invalidParams, message: "Invalid params: \(path.isEmpty ? reason : "\(path): \(reason)")",
-                 data: ["path": .string(path), "reason": .string(reason)])
+        RPCError(code: .invalidParams, data: ["path": .string(path), "reason": .string(reason)])
     }
 
     /// -32603 with `data.reason`.

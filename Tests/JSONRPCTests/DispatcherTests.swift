@@ -71,10 +71,10 @@ private final class Pending {
     @Test func typedDecodingFailureIsInvalidParams() {
         #expect(run(#"{"jsonrpc":"2.0","id":2,"method":"script.exec","params":{"session":"s","code":"c","timeout_s":"x"}}"#)
             == [#"{"error":{"code":-32602,"data":{"path":"params.timeout_s","reason":"expected a number, got \"x\""},"#
-                + #""message":"Invalid params: params.timeout_s: expected a number, got \"x\""},"id":2,"jsonrpc":"2.0"}"#])
+                + #""message":"Invalid params"},"id":2,"jsonrpc":"2.0"}"#])
         #expect(run(#"{"jsonrpc":"2.0","id":3,"method":"script.exec","params":{"code":"c"}}"#)
             == [#"{"error":{"code":-32602,"data":{"path":"params.session","reason":"missing required key"},"#
-                + #""message":"Invalid params: params.session: missing required key"},"id":3,"jsonrpc":"2.0"}"#])
+                + #""message":"Invalid params"},"id":3,"jsonrpc":"2.0"}"#])
         // Absent params decode from {}: the missing key is named.
         #expect(run(#"{"jsonrpc":"2.0","id":4,"method":"script.exec"}"#).first?.contains(#""path":"params.session""#) == true)
     }
@@ -82,7 +82,7 @@ private final class Pending {
     @Test func positionalParamsToTypedMethod() {
         #expect(run(#"{"jsonrpc":"2.0","id":5,"method":"script.exec","params":["s","c"]}"#)
             == [#"{"error":{"code":-32602,"data":{"path":"params","reason":"params must be an object of named parameters, not a positional array"},"#
-                + #""message":"Invalid params: params: params must be an object of named parameters, not a positional array"},"id":5,"jsonrpc":"2.0"}"#])
+                + #""message":"Invalid params"},"id":5,"jsonrpc":"2.0"}"#])
     }
 
     @Test func unknownMethodSuggestsAClosename() {
@@ -152,17 +152,24 @@ private final class Pending {
         #expect(pending.responses.count == 4)
     }
 
-    @Test func depthLimitIsAParseError() {
+    /// Too deep is well-formed JSON the daemon refuses to hold: -32600 `nesting_too_deep`
+    /// with the limit (protocol/README.md, Limits), not a parse error.
+    @Test func depthLimitIsAnInvalidRequest() {
         let dispatcher = makeDispatcher()
         dispatcher.maxDepth = 4
         let deep = #"{"jsonrpc":"2.0","id":1,"method":"daemon.ping","params":{"a":[[[1]]]}}"#
         #expect(run(deep, dispatcher)
-            == [#"{"error":{"code":-32700,"data":{"reason":"nesting deeper than 4 levels at offset 63"},"message":"Parse error"},"id":null,"jsonrpc":"2.0"}"#])
+            == [#"{"error":{"code":-32600,"data":{"limit":4,"reason":"nesting_too_deep"},"message":"Invalid Request"},"id":null,"jsonrpc":"2.0"}"#])
+    }
+
+    @Test func unknownParamsMembersAreInvalidParams() {
+        let replies = run(#"{"jsonrpc":"2.0","id":7,"method":"script.exec","params":{"session":"s","code":"c","timout_s":2}}"#)
+        #expect(replies == [#"{"error":{"code":-32602,"data":{"path":"params.timout_s","reason":"unknown member"},"message":"Invalid params"},"id":7,"jsonrpc":"2.0"}"#])
     }
 
     @Test func invalidRequestsKeepTheirIDWhenValid() {
         #expect(run(#"{"jsonrpc":"2.0","id":"k","method":"daemon.ping","params":"x"}"#)
-            == [#"{"error":{"code":-32600,"data":{"reason":"params must be an object or an array, got a string"},"#
+            == [#"{"error":{"code":-32600,"data":{"reason":"invalid_params_type"},"#
                 + #""message":"Invalid Request"},"id":"k","jsonrpc":"2.0"}"#])
         #expect(run(#"{"jsonrpc":"2.0","id":[1],"method":"daemon.ping"}"#).first?.hasSuffix(#""id":null,"jsonrpc":"2.0"}"#) == true)
         #expect(run(#"{"id":1,"method":"daemon.ping"}"#).first?.contains(#""id":1"#) == true)

@@ -42,12 +42,12 @@ import Testing
     }
 
     /// Documented choice: a lone surrogate escape decodes to U+FFFD rather than failing.
-    @Test func loneSurrogatesBecomeReplacementCharacter() throws {
-        #expect(try JSON.parse(#""\ud800""#) == .string("\u{FFFD}"))
-        #expect(try JSON.parse(#""\udc00x""#) == .string("\u{FFFD}x"))
-        #expect(try JSON.parse(#""\ud800\ud800\udc00""#) == .string("\u{FFFD}\u{10000}"))
-        #expect(try JSON.parse(#""\ud800\n""#) == .string("\u{FFFD}\n"))
-        // The escape after a high surrogate must still be well-formed.
+    @Test func loneSurrogatesAreRejected() throws {
+        for text in [#""\ud800""#, #""\udc00x""#, #""\ud800\ud800\udc00""#, #""\ud800\n""#, #""\ud800\u0041""#] {
+            #expect(throws: JSONParseError(.loneSurrogate, at: 1), "\(text)") { try JSON.parse(text) }
+        }
+        // A proper pair still decodes, and the escape after a high surrogate must be well-formed.
+        #expect(try JSON.parse(#""\ud83d\ude00""#) == .string("\u{1F600}"))
         #expect(throws: JSONParseError.self) { try JSON.parse(#""\ud800\u12""#) }
     }
 
@@ -106,8 +106,16 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSON.parse(hostile, maxDepth: .max) }
     }
 
-    @Test func duplicateKeysKeepTheLastValue() throws {
-        #expect(try JSON.parse(#"{"a":1,"a":2}"#) == ["a": 2])
+    @Test func duplicateKeysAreRejected() throws {
+        #expect(throws: JSONParseError.self) { try JSON.parse(#"{"a":1,"a":2}"#) }
+        #expect(throws: JSONParseError.self) { try JSON.parse(#"[{"b":{"a":1,"a":1}}]"#) }
+        do {
+            _ = try JSON.parse(#"{"a":1,"a":2}"#)
+        } catch {
+            #expect(error.reason == .duplicateKey("a"))
+        }
+        // Same name at different levels is fine.
+        #expect(try JSON.parse(#"{"a":{"a":1}}"#) == ["a": ["a": 1]])
     }
 
     @Test func errorsSayWhatAndWhere() {

@@ -22,13 +22,22 @@ import JSONRPC
         }
     }
 
+    /// RFC 8259 lets a parser accept or reject duplicate member names; JSONTestSuite files them
+    /// under `y_`. blenderd rejects them (see JSONParser.swift), so these two must fail instead.
+    static let rejectedByChoice: Set<String> = ["y_object_duplicated_key.json", "y_object_duplicated_key_and_value.json"]
+
     @Test(.enabled(if: available, "JSONTestSuite not found at ../shared/testdata/JSONTestSuite/test_parsing; skipped"))
     func acceptedFilesParse() throws {
         let files = try Self.files(prefix: "y_")
         #expect(files.count > 90)
         for file in files {
-            #expect(throws: Never.self, "\(file.name)") { try JSON.parse(file.bytes) }
+            if Self.rejectedByChoice.contains(file.name) {
+                #expect(throws: JSONParseError.self, "\(file.name)") { try JSON.parse(file.bytes) }
+            } else {
+                #expect(throws: Never.self, "\(file.name)") { try JSON.parse(file.bytes) }
+            }
         }
+        #expect(files.filter { Self.rejectedByChoice.contains($0.name) }.count == Self.rejectedByChoice.count)
     }
 
     @Test(.enabled(if: available, "JSONTestSuite not found at ../shared/testdata/JSONTestSuite/test_parsing; skipped"))
@@ -55,7 +64,7 @@ import JSONRPC
 
     @Test(.enabled(if: available, "JSONTestSuite not found; skipped"))
     func acceptedFilesRoundTrip() throws {
-        for file in try Self.files(prefix: "y_") {
+        for file in try Self.files(prefix: "y_") where !Self.rejectedByChoice.contains(file.name) {
             let value = try JSON.parse(file.bytes)
             #expect(try JSON.parse(JSON.encode(value)) == value, "\(file.name)")
         }

@@ -90,11 +90,11 @@ import JSONRPC
         #expect(try invalid(#"{"jsonrpc":"2.0","method":"m","id":true}"#)?.error.code == .invalidRequest)
         // Otherwise the id is kept.
         #expect(try invalid(#"{"jsonrpc":"1.0","method":"m","id":"x"}"#)?.id == "x")
-        #expect(try invalid(#"{"method":"m","id":2}"#)?.error.data == ["reason": #"jsonrpc must be "2.0""#])
-        #expect(try invalid(#"{"jsonrpc":"2.0","method":5,"id":2}"#)?.error.data == ["reason": "method must be a string, got a number"])
-        #expect(try invalid(#"{"jsonrpc":"2.0","id":2}"#)?.error.data == ["reason": "method is required"])
+        #expect(try invalid(#"{"method":"m","id":2}"#)?.error.data == ["reason": "invalid_jsonrpc"])
+        #expect(try invalid(#"{"jsonrpc":"2.0","method":5,"id":2}"#)?.error.data == ["reason": "invalid_method"])
+        #expect(try invalid(#"{"jsonrpc":"2.0","id":2}"#)?.error.data == ["reason": "invalid_method"])
         #expect(try invalid(#"{"jsonrpc":"2.0","method":"m","params":3,"id":2}"#)?.error.data
-            == ["reason": "params must be an object or an array, got a number"])
+            == ["reason": "invalid_params_type"])
         #expect(try invalid(#"{"jsonrpc":"2.0","method":"m","params":null,"id":2}"#)?.id == 2)
         #expect(try invalid("5")?.error.code == .invalidRequest)
         // Malformed responses are never answered.
@@ -105,7 +105,7 @@ import JSONRPC
     }
 
     @Test func bodyLevelErrors() {
-        #expect(throws: InvalidMessage(id: .null, error: .invalidRequest("empty batch"))) { try Message.parse(body: bytes("[]")) }
+        #expect(throws: InvalidMessage(id: .null, error: .invalidRequest("empty_batch"))) { try Message.parse(body: bytes("[]")) }
         do {
             _ = try Message.parse(body: bytes("{"))
             Issue.record("accepted")
@@ -128,7 +128,8 @@ import JSONRPC
         #expect(RPCError(json: error.json) == error)
         #expect(RPCError(json: ["code": 1.5, "message": "x"]) == nil)
         #expect(RPCError(code: .overloaded).message == "Overloaded")
-        #expect(RPCError.invalidParams(path: "params.x", reason: "bad").message == "Invalid params: params.x: bad")
+        #expect(RPCError.invalidParams(path: "params.x", reason: "bad").message == "Invalid params")
+        #expect(RPCError.invalidParams(path: "params.x", reason: "bad").data == ["path": "params.x", "reason": "bad"])
         #expect(error.description == #"-32010 boom {"line":3}"#)
     }
 
@@ -138,6 +139,8 @@ import JSONRPC
         #"{"jsonrpc":"2.0","method":"m","id":1,"params":{"method":"inner","id":[]}}"#,
         #"{"\u006dethod":"m","jsonrpc":"2.0","\u0069d":"x"}"#,
         #"{"jsonrpc":"1.0","jsonrpc":"2.0","method":"a","method":"b","id":1,"id":2}"#,
+        #"{"jsonrpc":"2.0","method":"m","id":1,"x":1,"x":2}"#,
+        #"{"jsonrpc":"2.0","method":"m","id":1,"\u0078":1,"x":2}"#,
         #"{"jsonrpc":"2.0","method":"m","extra":{"a":[1,{"b":2}]},"idx":5,"i":1,"methods":0}"#,
         #"{"jsonrpc":"2.0","méthod":"m","id":1}"#,
         #"{"jsonrpc":"2.0","result":1,"id":1,"resul":2}"#,
