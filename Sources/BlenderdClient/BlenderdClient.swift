@@ -75,8 +75,16 @@ public final class BlenderdClient {
         }
     }
 
+    /// The socket, for a test that writes from another thread (`writeAll`) while this one reads.
+    public var fileDescriptor: Int32 { fd }
+
     /// Writes bytes as they are (tests use this to send broken input).
     public func send(raw bytes: [UInt8]) throws(ClientError) {
+        try Self.writeAll(bytes, to: fd)
+    }
+
+    /// Blocking write of every byte; thread-safe as long as one thread writes a given fd.
+    public static func writeAll(_ bytes: [UInt8], to fd: Int32) throws(ClientError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -4,9 +4,8 @@ import JSONRPC
 public enum DaemonInfo: RPCMethod {
     public static let name = "daemon.info"
 
-    public struct Params: Codable, Sendable, Equatable {
-        public init() {}
-    }
+    /// No parameters: absent or `{}`.
+    public typealias Params = NoParams
 
     public struct Capabilities: Codable, Sendable, Equatable {
         /// Framings a connection may choose by its first byte: "ndjson" and "header".

@@ -4,10 +4,8 @@ import JSONRPC
 public enum DaemonPing: RPCMethod {
     public static let name = "daemon.ping"
 
-    /// No parameters; `{}` or absent params are accepted.
-    public struct Params: Codable, Sendable, Equatable {
-        public init() {}
-    }
+    /// No parameters: absent or `{}`.
+    public typealias Params = NoParams
 
     public struct Result: Codable, Sendable, Equatable {
         public var pong: Bool

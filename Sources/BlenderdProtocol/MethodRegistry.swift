@@ -3,10 +3,12 @@ import JSONRPC
 /// Every public method this protocol defines. A test checks this list, the daemon's dispatcher
 /// and `protocol/openrpc.json` agree, so a method cannot be added to one and forgotten in another.
 public enum MethodRegistry {
-    public static let all: [any RPCMethod.Type] = [
-        DaemonPing.self,
-        DaemonInfo.self,
-    ]
+    public static var all: [any RPCMethod.Type] {
+        [
+            DaemonPing.self,
+            DaemonInfo.self,
+        ]
+    }
 
     public static var names: [String] { all.map { $0.name }.sorted() }
 }

@@ -52,7 +52,7 @@ public final class Daemon: @unchecked Sendable {
         try setup.prepareDirectory()
         try setup.clearStaleSocket(loop: loop)
 
-        let table = MethodTable()
+        let table = MethodTable(maxDepth: configuration.limits.maxDepth)
         registerDaemonMethods(table)
         extend?(table)
         self.table = table
@@ -84,7 +84,8 @@ public final class Daemon: @unchecked Sendable {
 
     private func installShutdownTriggers(_ loop: EventLoop) throws(DaemonError) {
         do {
-            for number in [SIGINT, SIGTERM] {
+            try SignalMask.unblockHandledSignals()
+            for number in SignalMask.handled {
                 let watcher = try SignalWatcher(loop: loop, signal: number) { [unowned self] received in
                     self.logger.info("signal received, shutting down", metadata: ["signal": "\(received)"])
                     self.beginShutdown()

@@ -8,7 +8,11 @@ import JSONRPC
 /// - an id still in flight on the same connection is refused (`-32600`, `duplicate_id`);
 /// - while the daemon shuts down, new requests get `refusal` (`-32029`, `shutting_down`).
 public final class MethodTable {
-    let dispatcher = Dispatcher<ClientConnection>()
+    let dispatcher: Dispatcher<ClientConnection>
+
+    init(maxDepth: Int) {
+        dispatcher = Dispatcher(maxDepth: maxDepth)
+    }
     /// When set, new requests are answered with this error instead of running.
     var refusal: RPCError?
     private var pending: [Int: (RPCError) -> Void] = [:]

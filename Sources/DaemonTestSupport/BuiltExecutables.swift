@@ -51,13 +51,21 @@ public final class DaemonProcess {
         try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
     }
 
-    /// SIGTERM and wait; returns the exit status.
+    /// SIGTERM and wait up to `timeout` seconds; returns the exit status, or nil if the daemon
+    /// ignored SIGTERM (it is then SIGKILLed, so a broken shutdown fails a test instead of hanging it).
     @discardableResult
-    public func terminate() -> Int32 {
+    public func terminate(timeout: Double = 10) -> Int32? {
         if process.isRunning { kill(pid, SIGTERM) }
+        var waited = 0.0
+        while process.isRunning && waited < timeout {
+            usleep(20_000)
+            waited += 0.02
+        }
+        let ignoredSIGTERM = process.isRunning
+        if ignoredSIGTERM { kill(pid, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
-        return process.terminationStatus
+        return ignoredSIGTERM ? nil : process.terminationStatus
     }
 
     deinit {

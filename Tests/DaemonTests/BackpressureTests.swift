@@ -26,7 +26,8 @@ struct BackpressureTests {
         let client = try BlenderdClient(path: daemon.socketPath, timeout: 20)
         // Write from another thread: once the daemon pauses, our writes block until we read.
         let payload = burst(Self.pings)
-        let writer = Thread { try? client.send(raw: payload) }
+        let fd = client.fileDescriptor
+        let writer = Thread { try? BlenderdClient.writeAll(payload, to: fd) }
         writer.start()
         usleep(300_000)
         var seen = Set<Int>()
@@ -49,7 +50,9 @@ struct BackpressureTests {
         })
         defer { daemon.stop() }
         let stuck = try BlenderdClient(path: daemon.socketPath, timeout: 10)
-        let writer = Thread { try? stuck.send(raw: self.burst(Self.pings)) }
+        let fd = stuck.fileDescriptor
+        let payload = burst(Self.pings)
+        let writer = Thread { try? BlenderdClient.writeAll(payload, to: fd) }
         writer.start()
         // While the stuck client is paused, others are answered promptly.
         let other = try BlenderdClient(path: daemon.socketPath, timeout: 5)

@@ -139,8 +139,13 @@ struct BadInputTests {
             let replyBody = try client.nextMessage()
             let answer = try JSON.parse(replyBody, maxDepth: 200)
             let code = answer["error"]?["code"]
-            if file.hasPrefix("n_") {
-                #expect(code == .number(JSONNumber(-32700)), "\(file): \(String(decoding: replyBody, as: UTF8.self))")
+            // RFC 8259 leaves duplicate member names to the parser; blenderd rejects them.
+            let rejectedByChoice = file.hasPrefix("y_object_duplicated_key")
+            // Some n_ files are 100,000 unclosed brackets: the depth limit stops them before
+            // the missing end is seen, which is -32600 nesting_too_deep (protocol/README.md).
+            let tooDeep = answer["error"]?["data"]?["reason"] == .string("nesting_too_deep")
+            if file.hasPrefix("n_") || rejectedByChoice {
+                #expect(code == .number(JSONNumber(-32700)) || tooDeep, "\(file): \(String(decoding: replyBody, as: UTF8.self))")
                 parseErrors += 1
             } else if file.hasPrefix("y_") {
                 // Valid JSON, but none of these is a JSON-RPC request.
@@ -149,7 +154,7 @@ struct BadInputTests {
                 #expect(isInvalidRequest, "\(file): \(String(decoding: replyBody, as: UTF8.self))")
             }
         }
-        #expect(parseErrors > 150)
+        #expect(parseErrors > 180)
         #expect(try client.call("daemon.ping")["pong"] == .bool(true))
     }
 }

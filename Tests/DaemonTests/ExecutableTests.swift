@@ -9,7 +9,7 @@ import Testing
 struct ExecutableTests {
     @Test func thousandConnectionsOpenedAndDroppedLeakNothing() throws {
         let daemon = try DaemonProcess()
-        defer { daemon.terminate() }
+        defer { #expect(daemon.terminate() == 0, "blenderd must exit 0 on SIGTERM") }
         let probe = try BlenderdClient(path: daemon.socketPath)
         #expect(try probe.call("daemon.ping")["pong"] == .bool(true))
         let baseline = try daemon.openDescriptors()
@@ -46,7 +46,7 @@ struct ExecutableTests {
 
     @Test func blenderctlPingInfoAndCall() throws {
         let daemon = try DaemonProcess()
-        defer { daemon.terminate() }
+        defer { #expect(daemon.terminate() == 0, "blenderd must exit 0 on SIGTERM") }
         let ping = try run("blenderctl", ["ping", "--socket", daemon.socketPath])
         #expect(ping.status == 0)
         #expect(ping.stdout.contains("pong"))
@@ -67,7 +67,7 @@ struct ExecutableTests {
 
     @Test func environmentVariableSelectsTheSocket() throws {
         let daemon = try DaemonProcess()
-        defer { daemon.terminate() }
+        defer { #expect(daemon.terminate() == 0, "blenderd must exit 0 on SIGTERM") }
         let ping = try run("blenderctl", ["ping"], environment: ["BLENDERD_SOCKET": daemon.socketPath])
         #expect(ping.status == 0, "\(ping.stderr)")
     }

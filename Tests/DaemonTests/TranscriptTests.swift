@@ -1,3 +1,4 @@
+import Daemon
 import DaemonTestSupport
 import Foundation
 import JSONRPC
@@ -21,10 +22,16 @@ struct TranscriptTests {
         for transcript in transcripts where transcript.framings.contains(framing) {
             let spec = transcript.name.hasPrefix("spec/")
             let key = "\(spec)-\(transcript.maxFrameBytes ?? 0)"
-            let daemon = try daemons[key] ?? TestDaemon(
-                configure: { if let limit = transcript.maxFrameBytes { $0.limits.maxFrameBytes = limit } },
-                extend: spec ? SpecExampleMethods.register : nil)
-            daemons[key] = daemon
+            let daemon: TestDaemon
+            if let running = daemons[key] {
+                daemon = running
+            } else {
+                let limit = transcript.maxFrameBytes
+                var extend: ((MethodTable) -> Void)?
+                if spec { extend = { table in SpecExampleMethods.register(table) } }
+                daemon = try TestDaemon(configure: { if let limit { $0.limits.maxFrameBytes = limit } }, extend: extend)
+                daemons[key] = daemon
+            }
             let failures = try transcript.replay(socketPath: daemon.socketPath, framing: framing)
             #expect(failures.isEmpty, "\(transcript.name) [\(framing)]:\n\(failures.joined(separator: "\n"))")
         }

@@ -1,9 +1,10 @@
-// -32601 carries data {"method": <the name as sent>}.
+// -32601 carries data {"method": <the name as sent>}, and "did_you_mean" when a method's name is
+// close to it (edit distance); clients MUST NOT rely on the suggestion being present.
 >> {"jsonrpc":"2.0","method":"no.such.method","id":1}
 << {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"no.such.method"}},"id":1}
 // Method names are case-sensitive.
 >> {"jsonrpc":"2.0","method":"Daemon.Ping","id":2}
-<< {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"Daemon.Ping"}},"id":2}
+<< {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"Daemon.Ping","did_you_mean":"daemon.ping"}},"id":2}
 // A planned method is not available yet: the same error.
 >> {"jsonrpc":"2.0","method":"session.open","params":{},"id":3}
 << {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"session.open"}},"id":3}
