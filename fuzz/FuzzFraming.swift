@@ -86,7 +86,7 @@ private func checkEnvelopeParsing(_ body: [UInt8], maxDepth: Int) {
         do throws(JSONParseError) {
             value = try JSON.parse(body, maxDepth: maxDepth)
         } catch {
-            throw InvalidMessage(id: .null, error: .parseError(error.description))
+            throw InvalidMessage(parseFailure: error)
         }
         return try Message.classify(value)
     }

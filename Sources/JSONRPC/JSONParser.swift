@@ -198,6 +198,7 @@ struct JSONParser {
         index += 1  // '{'
         var fields = EnvelopeFields()
         var otherKeys: [String] = []
+        var duplicate: JSONParseError?
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -211,18 +212,25 @@ struct JSONParser {
             let key = try parseEnvelopeKey()
             try expectColon()
             let value = try parseValue()
+            // A duplicate is reported once the object has closed, as `parseObject` does, so both
+            // paths give the same error when the object also has a later syntax error.
             switch key {
             case .envelope(let name):
-                guard fields[name] == nil else { throw JSONParseError(.duplicateKey(name.rawValue), at: keyOffset) }
+                if fields[name] != nil {
+                    duplicate = duplicate ?? JSONParseError(.duplicateKey(name.rawValue), at: keyOffset)
+                }
                 fields[name] = value
             case .other(let name):
                 // Other members are ignored, but a repeated one is still malformed input, as it
                 // is for `JSON.parse`; envelopes rarely carry any, so a linear scan is enough.
-                guard !otherKeys.contains(name) else { throw JSONParseError(.duplicateKey(name), at: keyOffset) }
+                if otherKeys.contains(name) {
+                    duplicate = duplicate ?? JSONParseError(.duplicateKey(name), at: keyOffset)
+                }
                 otherKeys.append(name)
             }
             if try endOfMember(closing: UInt8(ascii: "}")) { break }
         }
+        if let duplicate { throw duplicate }
         depth -= 1
         return fields
     }

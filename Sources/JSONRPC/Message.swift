@@ -173,6 +173,20 @@ public enum Message: Hashable, Sendable {
     }
 }
 
+extension InvalidMessage {
+    /// What a client is told when its body does not parse: `-32700` with the reason, except
+    /// too-deep JSON, which is well-formed input we refuse to hold: `-32600 nesting_too_deep`
+    /// with the limit (protocol/README.md, Limits). Every path that parses a body uses this.
+    public init(parseFailure error: JSONParseError) {
+        if case .tooDeep(let limit) = error.reason {
+            self.init(id: .null, error: RPCError(
+                code: .invalidRequest, data: ["reason": "nesting_too_deep", "limit": .number(JSONNumber(limit))]))
+        } else {
+            self.init(id: .null, error: .parseError(error.description))
+        }
+    }
+}
+
 /// A received body: one message, or a batch (JSON array) of them, each validated on its own.
 public enum ParsedBody: Hashable, Sendable {
     case single(Result<Message, InvalidMessage>)
@@ -188,12 +202,7 @@ extension Message {
         do {
             parsed = try JSON.parseBody(body, maxDepth: maxDepth)
         } catch {
-            // Too deep is well-formed JSON we refuse to hold, not malformed bytes: -32600.
-            if error.isDepthLimit {
-                throw InvalidMessage(id: .null, error: RPCError(
-                    code: .invalidRequest, data: ["reason": "nesting_too_deep", "limit": .number(JSONNumber(maxDepth))]))
-            }
-            throw InvalidMessage(id: .null, error: .parseError(error.description))
+            throw InvalidMessage(parseFailure: error)
         }
         switch parsed {
         case .single(let element):

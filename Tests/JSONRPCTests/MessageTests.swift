@@ -141,6 +141,9 @@ import JSONRPC
         #"{"jsonrpc":"1.0","jsonrpc":"2.0","method":"a","method":"b","id":1,"id":2}"#,
         #"{"jsonrpc":"2.0","method":"m","id":1,"x":1,"x":2}"#,
         #"{"jsonrpc":"2.0","method":"m","id":1,"\u0078":1,"x":2}"#,
+        // Found by the fuzzer: a duplicate followed by a syntax error must give the same error.
+        #"{"c":"2-0","id":"2-.0","id":1,"&&&r:c&p"#,
+        #"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["#,
         #"{"jsonrpc":"2.0","method":"m","extra":{"a":[1,{"b":2}]},"idx":5,"i":1,"methods":0}"#,
         #"{"jsonrpc":"2.0","méthod":"m","id":1}"#,
         #"{"jsonrpc":"2.0","result":1,"id":1,"resul":2}"#,
@@ -151,7 +154,7 @@ import JSONRPC
         let fast = Result { () throws(InvalidMessage) -> ParsedBody in try Message.parse(body: bytes(text)) }
         let generic = Result { () throws(InvalidMessage) -> ParsedBody in
             let value: JSONValue
-            do throws(JSONParseError) { value = try JSON.parse(text) } catch { throw InvalidMessage(id: .null, error: .parseError(error.description)) }
+            do throws(JSONParseError) { value = try JSON.parse(text) } catch { throw InvalidMessage(parseFailure: error) }
             return try Message.classify(value)
         }
         #expect(fast == generic)
