@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# exec/run.sh: a trivial script on a warm Blender (script.exec) vs a cold Blender spawn per script.
+#
+# One run, side by side, for both launchers (Debian's Blender executable, PyPI's bpy module):
+#   cold.py         the competitor: a new Blender process per script, as LL3M's headless mode,
+#                   BlenderProc and Flamenco run it (blender -b --python-expr / python -c "import bpy")
+#   warm_direct.py  the same script as script.exec on a warm worker, talked to directly over its
+#                   socketpair: no daemon (the floor for the daemon's overhead)
+#   daemon          HOOK: with BLENDERD=path/to/blenderd, the same script through the daemon too
+#                   (session.open -> script.exec -> session.close on its Unix socket), timed in
+#                   rounds alternating with the direct worker of the same Blender version.
+#                   Skipped with a message while the daemon answers session.open with -32601.
+# Prints a table with cold/warm ratios and checks the targets:
+#   warm exec >= 300x faster than a cold spawn, and warm p50 <= 2 ms        (per launcher)
+#   daemon overhead over direct at p50 <= 10 % or <= 100 us                  (when measured)
+# Exits 0 whenever the benchmark ran (a missed target prints MISS); 2 on setup failure.
+#
+# Environment:
+#   BLENDERD          blenderd binary for the daemon side (unset: daemon not measured)
+#   BLENDERD_ARGS     extra daemon arguments (word-split); the pool flags below are tried first
+#   EXEC_COLD_RUNS    cold spawns per launcher (default 10)
+#   EXEC_WARM_RUNS    warm round trips per launcher and side (default 500)
+#   EXEC_LAUNCHERS    "executable,module" (default both)
+#   PYTHON            interpreter for the (stdlib-only) drivers (default python3)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$(dirname "$HERE")")
+PY=${PYTHON:-python3}
+COLD_RUNS=${EXEC_COLD_RUNS:-10}
+WARM_RUNS=${EXEC_WARM_RUNS:-500}
+LAUNCHERS=${EXEC_LAUNCHERS:-executable,module}
+TARGET_RATIO=300
+TARGET_P50_MS=2
+TARGET_OVERHEAD_PCT=10
+TARGET_OVERHEAD_US=100
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'exec/run.sh: %s\n' "$*" >&2; exit 2; }
+
+command -v "$PY" >/dev/null || die "no $PY (set PYTHON)"
+TMP=$(mktemp -d /tmp/blenderd-exec.XXXXXX) # short path: sun_path holds 108 bytes
+chmod 700 "$TMP"
+RESULTS="$TMP/results"
+: >"$RESULTS"
+DAEMON_PID=""
+DAEMON_ARGS=()
+alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+stop_daemon() { # SIGTERM, then SIGKILL after 5 s; reaps it
+    [[ -n "$DAEMON_PID" ]] || return 0
+    kill -TERM "$DAEMON_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do alive "$DAEMON_PID" || break; sleep 0.05; done
+    kill -KILL "$DAEMON_PID" 2>/dev/null || true
+    wait "$DAEMON_PID" 2>/dev/null || true
+    DAEMON_PID=""
+}
+cleanup() { stop_daemon; rm -rf "$TMP"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- daemon hook ---------------------------------------------------------------------------------
+# start_daemon ARGS...: starts blenderd in the background; 0 once it answers daemon.ping.
+start_daemon() {
+    local sock="$TMP/bd.sock" log="$TMP/blenderd.log"
+    rm -f "$sock"
+    # shellcheck disable=SC2086
+    "$BLENDERD" --socket "$sock" --log-level warning "$@" ${BLENDERD_ARGS:-} >"$log" 2>&1 &
+    DAEMON_PID=$!
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
+        if "$PY" "$HERE/daemon_client.py" --socket "$sock" --check --timeout 2 2>/dev/null; then return 0; fi
+        alive "$DAEMON_PID" || break
+        sleep 0.1
+    done
+    stop_daemon
+    return 1
+}
+
+# --- runs ----------------------------------------------------------------------------------------
+say "exec benchmark: cold spawn x$COLD_RUNS vs warm script.exec x$WARM_RUNS per launcher ($LAUNCHERS)${BLENDERD:+; daemon: $BLENDERD}"
+say "== cold spawn (one Blender process per script)"
+"$PY" "$HERE/cold.py" -n "$COLD_RUNS" --launchers "$LAUNCHERS" | tee -a "$RESULTS" \
+    || die "cold.py failed"
+# The daemon starts after the cold runs: its warm spare would otherwise start up during them.
+if [[ -n "${BLENDERD:-}" ]]; then
+    [[ -x "$BLENDERD" ]] || die "BLENDERD=$BLENDERD is not an executable"
+    # The pool's flags (names fixed by ARCHITECTURE.md): both launchers available, one warm spare.
+    POOL_FLAGS=(--state-dir "$TMP/state" --warm 1)
+    if command -v blender >/dev/null; then POOL_FLAGS+=(--blender "$(command -v blender)"); fi
+    if [[ -x "$ROOT/.venv/bin/python" ]]; then POOL_FLAGS+=(--bpy-python "$ROOT/.venv/bin/python"); fi
+    mkdir -p "$TMP/state"
+    if start_daemon "${POOL_FLAGS[@]}"; then
+        DAEMON_ARGS=(--daemon "$TMP/bd.sock")
+    elif start_daemon; then
+        # A daemon without an instance pool yet rejects the pool flags; bare, it still answers,
+        # and session.open tells us whether it can run scripts.
+        say "note: blenderd did not start with the pool flags (${POOL_FLAGS[*]}); started it with --socket only"
+        DAEMON_ARGS=(--daemon "$TMP/bd.sock")
+    else
+        say "SKIP daemon: blenderd did not answer daemon.ping on $TMP/bd.sock; its output:"
+        tail -n 10 "$TMP/blenderd.log" | sed 's/^/    /'
+    fi
+fi
+say "== warm: script.exec on a running worker, direct$([[ ${#DAEMON_ARGS[@]} -gt 0 ]] && echo ' and through blenderd, alternating')"
+"$PY" "$HERE/warm_direct.py" -n "$WARM_RUNS" --launchers "$LAUNCHERS" "${DAEMON_ARGS[@]}" | tee -a "$RESULTS" \
+    || die "warm_direct.py failed"
+
+# --- report --------------------------------------------------------------------------------------
+# get MODE LAUNCHER KEY: value of KEY in that result line ("" when absent)
+get() {
+    awk -v m="mode=$1" -v l="launcher=$2" -v k="$3=" '
+        $2 == m && $3 == l { for (i = 4; i <= NF; i++) if (index($i, k) == 1) { print substr($i, length(k) + 1); exit } }' "$RESULTS"
+}
+calc() { awk "BEGIN { $1 }"; }
+
+say ""
+printf '%-10s %-7s %17s %22s %9s %22s %10s  %s\n' launcher blender "cold p50/p90 ms" "warm p50/p90/p99 ms" \
+    cold/warm "daemon p50/p99 ms" overhead target
+misses=0 greps=() notes=()
+for l in ${LAUNCHERS//,/ }; do
+    blender=$(get direct "$l" blender); [[ -n "$blender" ]] || blender=$(get cold "$l" blender)
+    c50=$(get cold "$l" p50_ms); c90=$(get cold "$l" p90_ms)
+    w50=$(get direct "$l" p50_ms); w90=$(get direct "$l" p90_ms); w99=$(get direct "$l" p99_ms)
+    d50=$(get daemon "$l" p50_ms); d99=$(get daemon "$l" p99_ms)
+    if [[ -z "$c50" || -z "$w50" ]]; then
+        printf '%-10s %-7s %17s %22s %9s %22s %10s  %s\n' "$l" "${blender:--}" "${c50:--}" "${w50:--}" - - - \
+            "not measured ($l not available)"
+        continue
+    fi
+    ratio=$(calc "printf \"%.0f\", $c50 / $w50")
+    why=()
+    calc "exit !($ratio >= $TARGET_RATIO)" || why+=("cold/warm ${ratio}x < ${TARGET_RATIO}x")
+    calc "exit !($w50 <= $TARGET_P50_MS)" || why+=("warm p50 ${w50}ms > ${TARGET_P50_MS}ms")
+    dcol="-" ocol="-"
+    if [[ -n "$d50" ]]; then
+        dcol="$d50/$d99"
+        over_us=$(calc "printf \"%.0f\", ($d50 - $w50) * 1000")
+        over_pct=$(calc "printf \"%.1f\", ($d50 - $w50) / $w50 * 100")
+        ocol="${over_us}us/${over_pct}%"
+        calc "exit !($over_pct <= $TARGET_OVERHEAD_PCT || $over_us <= $TARGET_OVERHEAD_US)" \
+            || why+=("daemon overhead ${over_us}us (${over_pct}%) > ${TARGET_OVERHEAD_US}us and > ${TARGET_OVERHEAD_PCT}%")
+    fi
+    if ((${#why[@]})); then verdict="MISS ($(IFS=';'; echo "${why[*]}" | sed 's/;/, /g'))"; misses=$((misses + 1))
+    else verdict="ok"; fi
+    [[ -n "$d50" ]] || verdict+=" (daemon not measured)"
+    printf '%-10s %-7s %17s %22s %9s %22s %10s  %s\n' "$l" "$blender" "$c50/$c90" "$w50/$w90/$w99" "${ratio}x" \
+        "$dcol" "$ocol" "$verdict"
+    greps+=("exec $l: cold_p50_ms=$c50 warm_p50_ms=$w50 warm_p99_ms=$w99 ratio=$ratio${d50:+ daemon_p50_ms=$d50 daemon_overhead_us=$over_us daemon_overhead_pct=$over_pct}")
+    ping=$(get direct_ping "$l" p50_ms); empty=$(get direct_empty "$l" p50_ms); inner=$(get direct "$l" worker_p50_ms)
+    if [[ -n "$ping" && -n "$empty" && -n "$inner" ]]; then
+        notes+=("$(printf '%-10s %s ms = %s transport (worker.ping) + %s exec machinery (empty script: capture, change tracking) + %s the script itself (worker duration_ms) + %s rest (compile, bigger change set)' \
+            "$l" "$w50" "$ping" "$(calc "printf \"%.4f\", $empty - $ping")" "$inner" \
+            "$(calc "printf \"%.4f\", $w50 - $empty - $inner")")")
+    fi
+done
+say ""
+((${#notes[@]} == 0)) || { say "where a warm exec's time goes (p50):"; printf '  %s\n' "${notes[@]}"; say ""; }
+printf '%s\n' "${greps[@]}"
+if grep -q '^exec mode=daemon .*skip=' "$RESULTS"; then
+    say "daemon: $(sed -n 's/^exec mode=daemon .*skip=//p' "$RESULTS" | head -n 1 | tr '_' ' ')"
+elif [[ -z "${BLENDERD:-}" ]]; then
+    say "daemon: not measured (set BLENDERD=path/to/blenderd)"
+fi
+if ((misses)); then say "targets: MISS ($misses launcher(s))"
+else say "targets: ok (cold/warm >= ${TARGET_RATIO}x, warm p50 <= ${TARGET_P50_MS} ms$(grep -q '^exec mode=daemon launcher=' "$RESULTS" && echo ", daemon overhead <= ${TARGET_OVERHEAD_PCT}% or <= ${TARGET_OVERHEAD_US}us"))"; fi
+exit 0

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""The same trivial script on a warm instance, talking to the worker directly (no daemon).
+
+A worker is spawned exactly as the daemon spawns one (socketpair end as fd 3; the test
+harness `tests/python/blender_worker.py` does it), left to start, and then sent `script.exec`
+N times, one at a time. Each sample is one round trip as a client sees it: encode, write,
+the worker runs the script and tracks changes, reply, decode. Start-up is not timed (it is
+paid once per instance, not per script); the spawn time is printed for reference. The scene is
+Blender's factory start-up scene, the same one a cold spawn starts from.
+
+With `--breakdown N` (default 200) it also times N `worker.ping` round trips (the transport
+alone) and N execs of an empty script (`pass`: the exec machinery, output capture and change
+tracking, with no Blender work), so the table can say where a warm exec's time goes.
+
+This is the floor the daemon is measured against: with `--daemon SOCKET`, a daemon session is
+timed too, in rounds that alternate with the direct worker of the same Blender version (so
+machine noise hits both), and the overhead is the difference.
+
+Prints `exec mode=direct ...` (and `mode=daemon ...`) lines with p50/p90/p99 in ms.
+"""
+
+import argparse
+import json
+import time
+
+import common
+from blender_worker import Worker, availability
+
+
+def timed_exec(call, code, check_every):
+    """Round trip of one script.exec in ms, and the worker's own duration_ms."""
+    start = time.perf_counter_ns()
+    res = call(code)
+    elapsed_ms = (time.perf_counter_ns() - start) / 1e6
+    if check_every and common.MARKER not in res.get("stdout", ""):
+        common.die("script.exec did not run the script: %r" % (res,))
+    return elapsed_ms, res.get("duration_ms", float("nan"))
+
+
+def measure(sides, runs, warmup, rounds):
+    """sides: {name: exec callable}. Alternating rounds; returns {name: (round trips, worker ms)}."""
+    for call in sides.values():
+        for _ in range(warmup):
+            timed_exec(call, common.SCRIPT, True)
+    samples = {name: ([], []) for name in sides}
+    names = list(sides)
+    per_round = max(1, runs // rounds)
+    done = 0
+    r = 0
+    while done < runs:
+        batch = min(per_round, runs - done)
+        order = names if r % 2 == 0 else list(reversed(names))
+        for name in order:
+            trips, inner = samples[name]
+            for _ in range(batch):
+                t, d = timed_exec(sides[name], common.SCRIPT, True)
+                trips.append(t)
+                inner.append(d)
+        done += batch
+        r += 1
+    return samples
+
+
+def breakdown(worker, launcher, version, runs, warmup):
+    """Transport floor (worker.ping) and exec machinery floor (an empty script)."""
+    for mode, call in (("direct_ping", lambda: worker.call("worker.ping")),
+                       ("direct_empty", lambda: worker.exec("pass"))):
+        for _ in range(warmup):
+            call()
+        trips = []
+        for _ in range(runs):
+            start = time.perf_counter_ns()
+            call()
+            trips.append((time.perf_counter_ns() - start) / 1e6)
+        print(common.result_line(mode=mode, launcher=launcher, blender=version, **common.summary(trips)),
+              flush=True)
+
+
+def open_daemon_session(socket_path, params, framing):
+    """(DaemonSession or None, unsupported?) after printing why the daemon side is skipped."""
+    from daemon_client import DaemonSession, Unsupported
+
+    try:
+        return DaemonSession(socket_path, params, framing=framing), False
+    except Unsupported as exc:
+        print(common.result_line(mode="daemon", skip="daemon does not serve it yet (%s)" % exc), flush=True)
+        return None, True
+    except Exception as exc:  # refused, bad params, no instance fits: say so, measure the rest
+        print(common.result_line(mode="daemon", skip="%s: %s" % (type(exc).__name__, exc)), flush=True)
+        return None, False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=500, help="timed round trips per side (default 500)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed round trips first (default 20)")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds with --daemon (default 10)")
+    parser.add_argument("--launchers", default=",".join(common.LAUNCHERS))
+    parser.add_argument("--breakdown", type=int, default=200,
+                        help="worker.ping and empty-script round trips to time per launcher (0: none)")
+    parser.add_argument("--daemon", metavar="SOCKET", help="also time script.exec through blenderd at SOCKET")
+    parser.add_argument("--session-params", default='{"checkpoint": "manual"}',
+                        help="session.open params (default: manual checkpoints, because the direct worker "
+                             "saves none and a per-exec .blend save is not transport overhead); "
+                             "requirements.blender is set to the direct worker's major.minor so both "
+                             "sides run the same Blender")
+    parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
+                        help="framing on the daemon socket (default header, as on the worker channel)")
+    args = parser.parse_args()
+
+    daemon_unsupported = False
+    for launcher in args.launchers.split(","):
+        spec, reason = availability(launcher)
+        if spec is None:
+            print(common.result_line(mode="direct", launcher=launcher, skip=reason), flush=True)
+            continue
+        worker = Worker(launcher)
+        session = None
+        try:
+            version = worker.ready["blender"]["version"]
+            sides = {"direct": worker.exec}
+            if args.daemon and not daemon_unsupported:
+                params = json.loads(args.session_params)
+                major_minor = "%d.%d" % tuple(worker.ready["blender"]["version_tuple"][:2])
+                params.setdefault("requirements", {}).setdefault("blender", major_minor)
+                session, daemon_unsupported = open_daemon_session(args.daemon, params, args.framing)
+                if session is not None:
+                    if session.blender and not str(session.blender).startswith(major_minor):
+                        common.die("daemon session runs Blender %s, asked for %s" % (session.blender, major_minor))
+                    sides["daemon"] = session.exec
+            samples = measure(sides, args.runs, args.warmup, args.rounds if len(sides) > 1 else 1)
+            for mode, (trips, inner) in samples.items():
+                extra = {"spawn_ms": worker.spawn_ms} if mode == "direct" else {"session": session.session}
+                print(common.result_line(mode=mode, launcher=launcher, blender=version,
+                                         **common.summary(trips),
+                                         worker_p50_ms=common.summary(inner)["p50_ms"], **extra), flush=True)
+            if args.breakdown:
+                breakdown(worker, launcher, version, args.breakdown, args.warmup)
+        finally:
+            if session is not None:
+                session.close()
+            worker.close()
+
+
+if __name__ == "__main__":
+    main()
