@@ -25,10 +25,15 @@ let package = Package(
         // JSON, JSON-RPC 2.0 messages, framing and dispatch: pure Swift, no libuv.
         .target(name: "JSONRPC"),
         .target(name: "BlenderdProtocol", dependencies: ["JSONRPC"]),
+        // Blender instances: launchers, the worker channel, the instance state machine, the pool.
+        .target(
+            name: "InstancePool",
+            dependencies: ["UVCore", "JSONRPC", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "Daemon",
             dependencies: [
-                "UVCore", "JSONRPC", "BlenderdProtocol",
+                "UVCore", "JSONRPC", "BlenderdProtocol", "InstancePool",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -37,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "blenderd",
             dependencies: [
-                "Daemon",
+                "Daemon", "InstancePool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,6 +56,7 @@ let package = Package(
         ),
         .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient"]),
         .testTarget(name: "UVCoreTests", dependencies: ["UVCore"]),
+        .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC"]),
         .testTarget(

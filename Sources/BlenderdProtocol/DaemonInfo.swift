@@ -37,10 +37,14 @@ public enum DaemonInfo: RPCMethod {
         public var uptimeS: Double
         public var connections: Int
         public var pid: Int
+        /// Instances in the pool (any state but dead) and open sessions.
+        public var instances: Int
+        public var sessions: Int
 
         public init(
             name: String = "blenderd", version: String, protocolVersion: String,
-            capabilities: Capabilities, uptimeS: Double, connections: Int, pid: Int
+            capabilities: Capabilities, uptimeS: Double, connections: Int, pid: Int,
+            instances: Int = 0, sessions: Int = 0
         ) {
             self.name = name
             self.version = version
@@ -49,10 +53,12 @@ public enum DaemonInfo: RPCMethod {
             self.uptimeS = uptimeS
             self.connections = connections
             self.pid = pid
+            self.instances = instances
+            self.sessions = sessions
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, version, capabilities, connections, pid
+            case name, version, capabilities, connections, pid, instances, sessions
             case protocolVersion = "protocol_version"
             case uptimeS = "uptime_s"
         }

@@ -7,6 +7,18 @@ public enum MethodRegistry {
         [
             DaemonPing.self,
             DaemonInfo.self,
+            InstanceList.self,
+            InstanceSpawn.self,
+            InstanceStop.self,
+            SessionOpen.self,
+            SessionClose.self,
+            SessionList.self,
+            SessionResume.self,
+            ScriptExec.self,
+            SceneInfo.self,
+            SceneObject.self,
+            APIDescribe.self,
+            WorkerAttach.self,
         ]
     }
 

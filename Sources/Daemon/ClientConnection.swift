@@ -1,3 +1,4 @@
+import InstancePool
 import JSONRPC
 import Logging
 import UVCore
@@ -9,6 +10,9 @@ public final class ClientConnection {
     public let peer: PeerCredentials?
     /// Ids of this connection's requests whose handlers have not replied yet.
     var inFlightIDs = Set<RequestID>()
+    /// Set once a GUI Blender on this connection called `worker.attach`: its responses to our
+    /// requests go to this instance.
+    var attachedInstance: Instance?
 
     private let stream: Connection
     private let loop: EventLoop

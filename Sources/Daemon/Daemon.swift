@@ -1,4 +1,5 @@
 import Foundation
+import InstancePool
 import JSONRPC
 import Logging
 import UVCore
@@ -16,6 +17,9 @@ public final class Daemon: @unchecked Sendable {
 
     // Loop-thread state.
     var server: Server?
+    var pool: InstancePool?
+    var sessions: SessionTable?
+    private var attachToken: AttachToken?
     private var loop: EventLoop?
     private var signalWatchers: [SignalWatcher] = []
     private var table: MethodTable?
@@ -53,9 +57,27 @@ public final class Daemon: @unchecked Sendable {
         try setup.clearStaleSocket(loop: loop)
 
         let table = MethodTable(maxDepth: configuration.limits.maxDepth)
+        let pool = InstancePool(loop: loop, configuration: configuration.pool, logger: logger)
+        let sessions = SessionTable(
+            pool: pool, loop: loop, logger: logger, execTimeoutMilliseconds: configuration.execTimeoutMilliseconds,
+            idleTimeoutMilliseconds: configuration.sessionIdleTimeoutMilliseconds)
+        self.pool = pool
+        self.sessions = sessions
+        do { attachToken = try AttachToken.create(besides: configuration.socketPath) } catch {
+            // GUI Blenders cannot attach without it; headless work is unaffected.
+            logger.error("no attach token: GUI Blenders cannot attach", metadata: ["error": "\(error)"])
+        }
         registerDaemonMethods(table)
+        registerSessionMethods(table, sessions: sessions)
+        registerInstanceMethods(table, pool: pool, sessions: sessions, token: attachToken)
         extend?(table)
         self.table = table
+        table.dispatcher.onResponse = { response, connection in
+            connection.attachedInstance?.receive(.response(response))
+        }
+        pool.onInstanceEvent = { instance, event in
+            if case .died = event { sessions.instanceGone(instance) }
+        }
 
         let listener: PipeServer
         do { listener = try PipeServer(loop: loop) } catch {
@@ -64,7 +86,13 @@ public final class Daemon: @unchecked Sendable {
         boundInode = try setup.bind(listener)
         let server = Server(loop: loop, listener: listener, configuration: configuration, table: table, logger: logger)
         self.server = server
+        server.onClientClosed = { connection in
+            sessions.connectionClosed(connection)
+            connection.attachedInstance?.transportDidClose(reason: "the GUI Blender's connection closed")
+        }
         try server.listen()
+        pool.start()
+        sessions.start()
         try installShutdownTriggers(loop)
 
         logger.info("listening", metadata: ["socket": "\(configuration.socketPath)", "pid": "\(getpid())"])
@@ -157,7 +185,14 @@ public final class Daemon: @unchecked Sendable {
         if server.connections.isEmpty { closeLoopHandles() }
     }
 
+    /// Stops every Blender (the pool's own timers and processes keep the loop running until they
+    /// are gone), then the daemon's remaining handles.
     private func closeLoopHandles() {
+        if let pool, !pool.isShuttingDown {
+            pool.shutdown { [unowned self] in self.closeLoopHandles() }
+            sessions?.closeAll()
+            return
+        }
         for watcher in signalWatchers { watcher.close(nil) }
         signalWatchers.removeAll()
         graceTimer?.close(nil)
@@ -175,9 +210,17 @@ public final class Daemon: @unchecked Sendable {
         boundInode = nil
     }
 
-    /// Whatever path `run` leaves by, every handle is closed and the loop closes cleanly.
+    /// Whatever path `run` leaves by, every Blender is stopped, every handle is closed and the
+    /// loop closes cleanly.
     private func finish(_ loop: EventLoop) {
         removeSocket()
+        attachToken?.remove()
+        if let pool, !pool.isShuttingDown {
+            var stopped = false
+            pool.shutdown { stopped = true }
+            sessions?.closeAll()
+            while !stopped && loop.runOnce() {}
+        }
         server?.stopAccepting()
         if let server {
             for connection in Array(server.connections.values) { connection.close(reason: nil) }
@@ -194,5 +237,7 @@ public final class Daemon: @unchecked Sendable {
         self.loop = nil
         server = nil
         table = nil
+        pool = nil
+        sessions = nil
     }
 }

@@ -1,3 +1,4 @@
+import InstancePool
 import JSONRPC
 
 #if canImport(Glibc)
@@ -21,6 +22,13 @@ public struct DaemonConfiguration: Sendable {
     public var shutdownGraceMilliseconds: UInt64
     /// Peers whose uid is not in this set get `-32020` and are disconnected. Default: our own uid.
     public var allowedPeerUIDs: Set<UInt32>
+    /// The Blender instances: launchers, warm spares, limits. No launchers: the daemon serves
+    /// `daemon.*` and answers `session.open` with `-32002` listing nothing available.
+    public var pool: PoolConfiguration
+    /// `script.exec`'s wall-clock limit when neither the call nor its session sets one.
+    public var execTimeoutMilliseconds: Int
+    /// A session with no call for this long is closed and its instance returned to the pool.
+    public var sessionIdleTimeoutMilliseconds: UInt64
 
     public init(
         socketPath: String,
@@ -28,7 +36,10 @@ public struct DaemonConfiguration: Sendable {
         maxQueueBytes: Int = 128 << 20,
         slowClientTimeoutMilliseconds: UInt64 = 30_000,
         shutdownGraceMilliseconds: UInt64 = 10_000,
-        allowedPeerUIDs: Set<UInt32>? = nil
+        allowedPeerUIDs: Set<UInt32>? = nil,
+        pool: PoolConfiguration = PoolConfiguration(launchers: [], warm: 0),
+        execTimeoutMilliseconds: Int = 60_000,
+        sessionIdleTimeoutMilliseconds: UInt64 = 600_000
     ) {
         self.socketPath = socketPath
         self.limits = limits
@@ -36,5 +47,8 @@ public struct DaemonConfiguration: Sendable {
         self.slowClientTimeoutMilliseconds = slowClientTimeoutMilliseconds
         self.shutdownGraceMilliseconds = shutdownGraceMilliseconds
         self.allowedPeerUIDs = allowedPeerUIDs ?? [UInt32(getuid())]
+        self.pool = pool
+        self.execTimeoutMilliseconds = execTimeoutMilliseconds
+        self.sessionIdleTimeoutMilliseconds = sessionIdleTimeoutMilliseconds
     }
 }

@@ -27,6 +27,8 @@ extension Daemon {
                 maxFrameBytes: configuration.limits.maxFrameBytes, methods: methods.sorted()),
             uptimeS: Double(uptimeNanoseconds) / 1e9,
             connections: server?.connectionCount ?? 0,
-            pid: Int(getpid()))
+            pid: Int(getpid()),
+            instances: pool?.instances.filter { $0.state != .dead }.count ?? 0,
+            sessions: sessions?.count ?? 0)
     }
 }

@@ -15,6 +15,8 @@ final class Server {
     private(set) var accepting = true
     /// Called whenever a connection closes (shutdown waits for the last one).
     var onConnectionClosed: (() -> Void)?
+    /// Called with each connection that closed, before `onConnectionClosed` (sessions detach).
+    var onClientClosed: ((ClientConnection) -> Void)?
 
     var connectionCount: Int { connections.count }
 
@@ -59,6 +61,7 @@ final class Server {
             dispatcher: table.dispatcher, logger: logger
         ) { [unowned self] closed in
             self.connections[closed.id] = nil
+            self.onClientClosed?(closed)
             self.onConnectionClosed?()
         }
         connections[id] = connection

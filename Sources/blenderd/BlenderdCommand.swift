@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import BlenderdProtocol
 import Daemon
+import InstancePool
 import JSONRPC
 import Logging
 
@@ -34,7 +36,46 @@ struct BlenderdCommand: ParsableCommand {
     @Option(help: "On SIGINT/SIGTERM, how long requests in flight may take before they are cancelled, in seconds.")
     var shutdownGrace: Double = 10
 
+    @Option(help: "Blender executable for headless instances (default: `blender` on PATH).")
+    var blender: String?
+
+    @Option(help: "A Python with the `bpy` module (e.g. a venv with bpy==4.4.0) for headless instances; also $BLENDERD_BPY_PYTHON.")
+    var bpyPython: String?
+
+    @Option(help: "The add-on directory holding blenderd/worker_main.py (default: found next to the executable, or $BLENDERD_ADDON).")
+    var addon: String?
+
+    @Flag(help: "Do not use the Blender executable, only --bpy-python.")
+    var noBlender = false
+
+    @Option(help: "Headless instances kept ready.")
+    var warm: Int = 1
+
+    @Option(help: "Most instances at once (spawned and attached).")
+    var maxInstances: Int = 4
+
+    @Option(help: "GPUs for instances: auto, none, or indices like 0,1 (one instance per GPU).")
+    var gpus: String = "none"
+
+    @Option(help: "Default script.exec time limit, in seconds.")
+    var execTimeout: Double = 60
+
+    @Option(help: "Close sessions idle this long, in seconds.")
+    var sessionIdleTimeout: Double = 600
+
+    @Option(help: "Recycle an instance after this many sessions/jobs (long-lived Blender leaks).")
+    var recycleAfter: Int = 200
+
+    @Option(help: "Recycle an instance whose resident memory exceeds this many MiB.")
+    var maxRssMb: Int = 4096
+
     func validate() throws {
+        guard warm >= 0, maxInstances >= 1, warm <= maxInstances else {
+            throw ValidationError("need 0 <= --warm <= --max-instances and --max-instances >= 1")
+        }
+        guard GPUPolicy(argument: gpus) != nil else { throw ValidationError("--gpus takes auto, none or indices like 0,1") }
+        guard execTimeout > 0, sessionIdleTimeout > 0 else { throw ValidationError("timeouts must be positive") }
+        guard recycleAfter >= 1, maxRssMb >= 64 else { throw ValidationError("--recycle-after >= 1 and --max-rss-mb >= 64") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'; use trace, debug, info, notice, warning, error or critical")
         }
@@ -55,12 +96,32 @@ struct BlenderdCommand: ParsableCommand {
 
         var limits = FrameLimits()
         limits.maxFrameBytes = maxFrameBytes
+
+        var launchers: [Launcher] = []
+        if let addonDirectory = AddonDirectory.find(explicit: addon) {
+            let python = bpyPython ?? ProcessInfo.processInfo.environment["BLENDERD_BPY_PYTHON"]
+            launchers = Launcher.detect(blender: noBlender ? nil : blender, bpyPython: python, addonDirectory: addonDirectory)
+            if noBlender { launchers.removeAll { $0.kind == .executable } }
+            logger.info("launchers", metadata: ["addon": "\(addonDirectory)", "launchers": "\(launchers.map(\.description))"])
+        } else {
+            logger.error("add-on not found (blenderd/worker_main.py): no Blender instances; pass --addon DIR or set BLENDERD_ADDON")
+        }
+        if launchers.isEmpty {
+            logger.warning("no Blender launcher: session.open will answer -32002; pass --blender or --bpy-python")
+        }
+        let pool = PoolConfiguration(
+            launchers: launchers, warm: launchers.isEmpty ? 0 : warm, maxInstances: maxInstances,
+            recycleAfterJobs: recycleAfter, recycleAboveRSSBytes: maxRssMb << 20,
+            gpus: GPUPolicy(argument: gpus) ?? .none)
         let configuration = DaemonConfiguration(
             socketPath: SocketPath.resolve(explicit: socket),
             limits: limits,
             maxQueueBytes: maxQueueBytes,
             slowClientTimeoutMilliseconds: UInt64(slowClientTimeout * 1000),
-            shutdownGraceMilliseconds: UInt64(shutdownGrace * 1000))
+            shutdownGraceMilliseconds: UInt64(shutdownGrace * 1000),
+            pool: pool,
+            execTimeoutMilliseconds: Int(execTimeout * 1000),
+            sessionIdleTimeoutMilliseconds: UInt64(sessionIdleTimeout * 1000))
         do {
             try Daemon(configuration: configuration, logger: logger).run()
         } catch {

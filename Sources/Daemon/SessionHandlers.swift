@@ -1,0 +1,53 @@
+import BlenderdProtocol
+import InstancePool
+import JSONRPC
+
+/// `session.*`, `script.exec`, `scene.info`, `scene.object`, `api.describe`: the LL3M loop.
+/// Handlers only translate params and results; `SessionTable` holds the logic.
+extension Daemon {
+    func registerSessionMethods(_ table: MethodTable, sessions: SessionTable) {
+        table.register(SessionOpen.self) { params, connection, reply in
+            sessions.open(params, on: connection, reply)
+        }
+        table.register(SessionClose.self) { params, connection, reply in
+            reply(sessions.close(params.session, on: connection).map { SessionClose.Result() })
+        }
+        table.register(SessionList.self) { _, connection, reply in
+            reply(.success(SessionList.Result(sessions: sessions.list(for: connection))))
+        }
+        table.register(SessionResume.self) { params, connection, reply in
+            sessions.resume(params, on: connection, reply)
+        }
+        table.register(ScriptExec.self) { params, connection, reply in
+            var forwarded: [String: JSONValue] = ["code": .string(params.code)]
+            if let limit = params.captureLimit {
+                guard limit >= 0 else { return reply(.failure(.invalidParams(path: "params.capture_limit", reason: "must not be negative"))) }
+                forwarded["capture_limit"] = .number(JSONNumber(limit))
+            }
+            var timeout: Int?
+            if let seconds = params.timeoutS {
+                guard seconds > 0, seconds <= 86_400 else {
+                    return reply(.failure(.invalidParams(path: "params.timeout_s", reason: "must be in (0, 86400] seconds")))
+                }
+                timeout = Int(seconds * 1000)
+            }
+            sessions.call(params.session, on: connection, method: ScriptExec.name, params: .object(forwarded),
+                          timeoutMilliseconds: timeout, reply)
+        }
+        table.register(SceneInfo.self) { params, connection, reply in
+            var forwarded: [String: JSONValue] = [:]
+            if let offset = params.offset { forwarded["offset"] = .number(JSONNumber(offset)) }
+            if let limit = params.limit { forwarded["limit"] = .number(JSONNumber(limit)) }
+            sessions.call(params.session, on: connection, method: SceneInfo.name, params: .object(forwarded),
+                          timeoutMilliseconds: nil, reply)
+        }
+        table.register(SceneObject.self) { params, connection, reply in
+            sessions.call(params.session, on: connection, method: SceneObject.name, params: ["name": .string(params.name)],
+                          timeoutMilliseconds: nil, reply)
+        }
+        table.register(APIDescribe.self) { params, connection, reply in
+            sessions.call(params.session, on: connection, method: APIDescribe.name, params: ["target": .string(params.target)],
+                          timeoutMilliseconds: nil, reply)
+        }
+    }
+}
