@@ -64,6 +64,7 @@ def main(argv=None, kind="module"):
     except OSError as exc:
         log("fd %d is not a usable socket: %s" % (args.fd, exc))
         return 2
+    lifecycle.select_gpu()  # before ready: worker.ready reports the device
     channel.notify("worker.ready", lifecycle.ready_params(kind))
     return serve(channel, handler_table(kind))
 

@@ -69,6 +69,60 @@ def cycles_devices():
         return []
 
 
+# Preference order when the daemon names no type: OptiX is CUDA plus RT cores.
+GPU_TYPES = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
+_selected_gpu = None  # set by select_gpu(); reported in worker.ready
+
+
+def select_gpu():
+    """Enable exactly the GPU the daemon pinned this worker to (headless only).
+
+    The daemon sets BLENDERD_GPU_INDEX (the driver's index, for reporting) and
+    CUDA_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES to that index, so the driver
+    shows this process one device; BLENDERD_GPU_TYPE names the Cycles device
+    type (else the first of GPU_TYPES that has a device). Every other device,
+    the CPU included, is disabled so renders never spill onto a device another
+    instance owns. Returns the `gpu` member of worker.ready, or None (logged)
+    when the device cannot be enabled; the daemon then treats the instance as
+    a CPU one. Preferences are kept across worker.reset, so this runs once.
+    """
+    global _selected_gpu
+    index = os.environ.get("BLENDERD_GPU_INDEX")
+    if index is None or not bpy.app.background:
+        return None
+    wanted = os.environ.get("BLENDERD_GPU_TYPE", "").upper()
+    try:
+        addons = bpy.context.preferences.addons
+        if "cycles" not in addons:
+            import addon_utils
+            addon_utils.enable("cycles", default_set=True)
+        prefs = addons["cycles"].preferences
+        for gpu_type in ([wanted] if wanted else list(GPU_TYPES)):
+            try:
+                prefs.compute_device_type = gpu_type
+            except TypeError:  # this build has no such backend
+                continue
+            if hasattr(prefs, "refresh_devices"):
+                prefs.refresh_devices()
+            else:
+                prefs.get_devices()
+            devices = [d for d in prefs.devices if d.type == gpu_type]
+            if not devices:
+                continue
+            chosen = devices[0]
+            for d in prefs.devices:
+                d.use = d.id == chosen.id
+            _selected_gpu = {"index": int(index), "type": gpu_type, "name": chosen.name, "id": chosen.id}
+            log("GPU %s: %s %s (%s)" % (index, gpu_type, chosen.name, chosen.id))
+            return _selected_gpu
+        prefs.compute_device_type = "NONE"
+        log("BLENDERD_GPU_INDEX=%s but no %s device is visible; rendering on the CPU"
+            % (index, wanted or "/".join(GPU_TYPES)))
+    except Exception as exc:  # never fail start-up over a device
+        log("cannot select GPU %s: %s" % (index, exc))
+    return None
+
+
 def ready_params(kind):
     build_hash = bpy.app.build_hash
     if isinstance(build_hash, bytes):
@@ -80,7 +134,7 @@ def ready_params(kind):
     }
     if build_hash and build_hash != "unknown":
         blender["build_hash"] = build_hash
-    return {
+    params = {
         "protocol": PROTOCOL_VERSION,
         "kind": kind,
         "headless": bool(bpy.app.background),
@@ -91,6 +145,9 @@ def ready_params(kind):
         "devices": cycles_devices(),
         "startup_ms": process_age_ms(),
     }
+    if os.environ.get("BLENDERD_GPU_INDEX") is not None and bpy.app.background:
+        params["gpu"] = _selected_gpu  # null: pinned, but the device could not be enabled
+    return params
 
 
 def ping(params):
