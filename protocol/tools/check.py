@@ -6,7 +6,9 @@ Run before committing a change to protocol/:
     python3 protocol/tools/check.py [--meta-schema PATH]
 
 Checks, with the standard library only:
-  - openrpc.json parses; error codes are unique; every $ref inside it resolves;
+  - openrpc.json parses; error codes are unique; every $ref inside it resolves; methods are sorted;
+    every method has x-params-schema (the whole params object), and its params content descriptors
+    name exactly that schema's properties, with `required` matching;
   - every transcript line is a `>> `, `<< `, `//` or blank line; every `<<` payload parses as JSON;
     every `>>` payload parses unless the file says it sends raw text (see tests/README.md);
     `$` wildcards are among the known ones; directives are known.
@@ -14,6 +16,14 @@ With the `jsonschema` package installed, also:
   - every schema in openrpc.json is a valid Draft 7 schema;
   - each method's example result validates against its result schema;
   - each components.errors example `data` validates against <ErrorName>Data;
+  - each method's example params validate against its x-params-schema;
+  - transcripts against openrpc.json: a request to a documented method whose params break its
+    x-params-schema must expect -32602; an expected error's code must be one the method lists
+    (or -32600/-32601/-32603/-32700/-32029/-32006, which any request can get); expected results
+    and error data validate against the method's result schema / <ErrorName>Data, except where a
+    `$` wildcard stands, and a daemon.info result's capabilities.methods, when written out, is
+    exactly openrpc.json's methods (spec/ is exempt: it replays the JSON-RPC specification's
+    examples);
   - with --meta-schema, the document validates against the OpenRPC meta-schema (a local copy of
     open-rpc/spec spec/1.3/schema.json, whose external refs point at the Draft 7 meta-schema).
 """
@@ -79,12 +89,14 @@ def check_refs(doc, node, where):
 
 
 def check_openrpc(meta_schema_path):
+    """Checks openrpc.json; returns (doc, validate) where validate(schema, value) lists the
+    problems (None when jsonschema is missing), or (None, None) when it does not parse."""
     path = ROOT / "openrpc.json"
     try:
         doc = loads(path.read_text(encoding="utf-8"))
     except ValueError as e:
         fail(path.name, f"not valid JSON: {e}")
-        return
+        return None, None
     check_refs(doc, doc, path.name)
     codes = [e["code"] for e in doc["components"]["errors"].values()]
     if len(codes) != len(set(codes)):
@@ -92,13 +104,31 @@ def check_openrpc(meta_schema_path):
     names = [m["name"] for m in doc["methods"]]
     if names != sorted(names) or len(names) != len(set(names)):
         fail(path.name, "methods must be unique and sorted by name")
+    for m in doc["methods"]:
+        where = f"method {m['name']}"
+        ps = m.get("x-params-schema")
+        if not isinstance(ps, dict):
+            fail(path.name, f"{where}: no x-params-schema")
+            continue
+        try:
+            target = resolve(doc, ps["$ref"]) if "$ref" in ps else ps
+        except (KeyError, TypeError):
+            continue  # reported by check_refs
+        props = target.get("properties", {})
+        required = set(target.get("required", []))
+        names = [p.get("name") for p in m["params"]]
+        if sorted(names) != sorted(props):
+            fail(path.name, f"{where}: params {names} differ from x-params-schema properties {sorted(props)}")
+        for p in m["params"]:
+            if bool(p.get("required", False)) != (p.get("name") in required):
+                fail(path.name, f"{where}: param {p.get('name')} required flag differs from x-params-schema")
     try:
         import jsonschema
         import referencing
         import referencing.jsonschema
     except ImportError:
         print("note: jsonschema not installed; schema checks skipped")
-        return
+        return doc, None
     draft7 = jsonschema.Draft7Validator
     for name, schema in doc["components"]["schemas"].items():
         try:
@@ -107,15 +137,23 @@ def check_openrpc(meta_schema_path):
             fail(path.name, f"schema {name} is not valid Draft 7: {e.message}")
     # Schemas refer to each other as "#/components/schemas/X": validate with the document as root
     # (its own members are not Draft 7 keywords, so they are ignored).
-    def validate(schema, instance, where):
+    def problems(schema, instance, ignore=()):
+        """Validation errors, except those at or under a path in `ignore` (wildcards)."""
         root = dict(doc)
         root.update(schema)
-        for err in draft7(root).iter_errors(instance):
-            fail(path.name, f"{where}: {err.message} at {list(err.absolute_path)}")
+        return [f"{err.message} at {list(err.absolute_path)}" for err in draft7(root).iter_errors(instance)
+                if not any(tuple(err.absolute_path)[:len(p)] == p for p in ignore)]
+
+    def validate(schema, instance, where):
+        for problem in problems(schema, instance):
+            fail(path.name, f"{where}: {problem}")
 
     for m in doc["methods"]:
         for ex in m.get("examples", []):
             validate(m["result"]["schema"], ex["result"]["value"], f"{m['name']} example {ex['name']}")
+            if "x-params-schema" in m:
+                params = {p["name"]: p["value"] for p in ex.get("params", [])}
+                validate(m["x-params-schema"], params, f"{m['name']} example {ex['name']} params")
     for name, err in doc["components"]["errors"].items():
         schema = doc["components"]["schemas"].get(name + "Data")
         if schema is None:
@@ -132,10 +170,90 @@ def check_openrpc(meta_schema_path):
         for err in draft7(meta, registry=reg).iter_errors(doc):
             fail(path.name, f"OpenRPC meta-schema: {err.message} at {list(err.absolute_path)}")
         print("openrpc.json validated against the OpenRPC meta-schema")
+    return doc, problems
 
 
-def check_transcript(path):
+# Codes any request can get whatever its method (README: errors, shutdown).
+GENERIC_CODES = {-32700, -32600, -32601, -32603, -32029, -32006}
+
+
+def concrete(value, path=(), wild=None):
+    """(value with wildcards unescaped, paths of the wildcards): a schema check ignores what a
+    wildcard stands for."""
+    if wild is None:
+        wild = []
+    if isinstance(value, str):
+        if value in WILDCARDS:
+            wild.append(path)
+            return value, wild
+        return (value[1:] if value.startswith("$$") else value), wild
+    if isinstance(value, list):
+        return [concrete(v, path + (i,), wild)[0] for i, v in enumerate(value)], wild
+    if isinstance(value, dict):
+        return {k: concrete(v, path + (k,), wild)[0] for k, v in value.items()}, wild
+    return value, wild
+
+
+class SpecCheck:
+    """Checks transcript exchanges against openrpc.json."""
+
+    def __init__(self, doc, problems):
+        self.doc = doc
+        self.problems = problems
+        self.methods = {m["name"]: m for m in doc["methods"]} if doc else {}
+        self.error_names = {e["code"]: name for name, e in doc["components"]["errors"].items()} if doc else {}
+
+    def method_errors(self, m):
+        codes = set()
+        for e in m.get("errors", []):
+            try:
+                codes.add(resolve(self.doc, e["$ref"])["code"] if "$ref" in e else e["code"])
+            except (KeyError, TypeError):
+                pass
+        return codes
+
+    def exchange(self, where, request, replies):
+        if not isinstance(request, dict) or not isinstance(request.get("method"), str) \
+                or request["method"] not in self.methods:
+            return
+        m = self.methods[request["method"]]
+        params = request.get("params", {})
+        params_ok = True
+        if self.problems and isinstance(params, dict) and "x-params-schema" in m:
+            params_ok = not self.problems(m["x-params-schema"], params)
+        for reply in replies:
+            if not isinstance(reply, dict) or "id" not in request or reply.get("id") != request.get("id"):
+                continue
+            error = reply.get("error")
+            if isinstance(params, dict) and not params_ok and (not isinstance(error, dict) or error.get("code") != -32602):
+                fail(where, f"params break {m['name']}'s x-params-schema but the expected reply is not -32602")
+            if isinstance(error, dict):
+                code = error.get("code")
+                if code not in GENERIC_CODES and code not in self.method_errors(m):
+                    fail(where, f"{m['name']} does not list error {code} in openrpc.json")
+                name = self.error_names.get(code)
+                if self.problems and name and "data" in error:
+                    data, wild = concrete(error["data"])
+                    for problem in self.problems({"$ref": f"#/components/schemas/{name}Data"}, data, wild):
+                        fail(where, f"expected data breaks {name}Data: {problem}")
+            elif "result" in reply and m["name"] == "daemon.info":
+                listed = (reply["result"].get("capabilities") or {}).get("methods") if isinstance(reply["result"], dict) else None
+                if isinstance(listed, list) and listed != sorted(self.methods):
+                    fail(where, f"capabilities.methods {listed} differs from openrpc.json's methods {sorted(self.methods)}")
+            if "result" in reply and self.problems:
+                result, wild = concrete(reply["result"])
+                for problem in self.problems(m["result"]["schema"], result, wild):
+                    fail(where, f"expected result breaks {m['name']}'s result schema: {problem}")
+
+
+def check_transcript(path, spec):
     rel = path.relative_to(ROOT)
+    against_spec = rel.parts[1] != "spec"
+    exchange = None  # (where, request, [expected replies])
+
+    def flush():
+        if exchange and against_spec:
+            spec.exchange(*exchange)
     lines = path.read_bytes().split(b"\n")
     if b"\r" in path.read_bytes():
         fail(rel, "contains CR; transcripts use LF line endings")
@@ -167,8 +285,10 @@ def check_transcript(path):
             if sends == 0 and payload.lstrip(" \t")[:1] not in ("{", "["):
                 fail(where, "the first message must start with '{' or '[' (NDJSON framing)")
             sends += 1
+            flush()
+            exchange = (where, None, [])
             try:
-                loads(payload)
+                exchange = (where, loads(payload), [])
             except ValueError as e:
                 if not raw_allowed:
                     fail(where, f"not JSON ({e}); add `// @raw: allowed` if intended")
@@ -182,6 +302,7 @@ def check_transcript(path):
             except ValueError as e:
                 fail(where, f"expected reply is not JSON: {e}")
                 continue
+            exchange[2].append(value)
             for s in walk_strings(value):
                 if s.startswith("$") and not s.startswith("$$") and s not in WILDCARDS:
                     fail(where, f"unknown wildcard {s!r}")
@@ -189,6 +310,7 @@ def check_transcript(path):
                 fail(where, "ids starting with transcript-sentinel- are reserved for the runner")
             continue
         fail(where, "line is not `>> `, `<< `, `//` or blank")
+    flush()
     if sends == 0:
         fail(rel, "no request")
     return sends, expects
@@ -198,9 +320,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--meta-schema", help="local copy of the OpenRPC 1.3 meta-schema")
     args = ap.parse_args()
-    check_openrpc(args.meta_schema)
+    doc, problems = check_openrpc(args.meta_schema)
+    spec = SpecCheck(doc, problems)
     files = sorted((ROOT / "tests").rglob("*.io"))
-    totals = [check_transcript(f) for f in files]
+    totals = [check_transcript(f, spec) for f in files]
     print(f"{len(files)} transcripts, {sum(s for s, _ in totals)} requests, "
           f"{sum(e for _, e in totals)} expected replies")
     for f in failures:
