@@ -221,6 +221,8 @@ public final class InstancePool {
         let text = "\(Self.maxFailedStarts) workers in a row failed to start (last: \(reason)); launcher taken out of service"
         logger.error("\(text)", metadata: ["launcher": "\(launcher)"])
         launcherStatuses[launcherIndex] = .unavailable(reason: text)
+        // Waiters that only this launcher could serve must hear -32002 now.
+        pump()
     }
 
     // MARK: Instance events

@@ -93,6 +93,27 @@ final class PoolTests: XCTestCase {
         harness.finish()
     }
 
+    func testCallsRunOneAtATimeAndTimeoutStartsWhenSent() throws {
+        let harness = try PoolHarness(configuration())
+        harness.start(readyCount: 1)
+        let instance = try XCTUnwrap(try harness.acquire()?.get())
+        var order: [String] = []
+        var second: Result<JSONValue, RPCError>?
+        instance.call("script.exec", params: ["code": "import time; time.sleep(0.4); result = 'first'"], timeoutMilliseconds: 5000) {
+            order.append((try? $0.get()["value"]?.stringValue) ?? "error")
+        }
+        // Queued behind a 0.4 s call with a 0.3 s timeout: it only starts counting when sent.
+        instance.call("script.exec", params: ["code": "result = 'second'"], timeoutMilliseconds: 300) {
+            second = $0
+            order.append((try? $0.get()["value"]?.stringValue) ?? "error")
+        }
+        XCTAssertTrue(harness.loop.run(timeout: 5000) { order.count == 2 })
+        XCTAssertEqual(order, ["first", "second"])
+        XCTAssertNoThrow(try second?.get())
+        XCTAssertEqual(instance.state, .busy)
+        harness.finish()
+    }
+
     func testQueueIsFairAcrossClients() throws {
         var config = configuration(warm: 2, max: 2)
         config.queueLimitPerClient = 5
