@@ -54,14 +54,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient"]),
+        .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient", "InstancePool"]),
         .testTarget(name: "UVCoreTests", dependencies: ["UVCore"]),
         .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
-        .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC"]),
+        .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC", "DaemonTestSupport"]),
         .testTarget(
             name: "DaemonTests",
             dependencies: ["Daemon", "DaemonTestSupport", "BlenderdClient", "JSONRPC", "UVCore"]
+        ),
+        // Real Blender: Debian's 3.4 executable and PyPI's bpy 4.4 module, behind a real daemon.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Daemon", "DaemonTestSupport", "BlenderdClient", "BlenderdProtocol", "JSONRPC", "InstancePool"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -17,7 +17,7 @@ public enum SessionOpen: RPCMethod {
         public var engine: String?
         /// Default wall-clock limit for each `script.exec` of this session, in seconds.
         public var timeoutS: Double?
-        /// Close the session after this long without a call and without an owner connection.
+        /// Close the session after this long without a call (owned or detached alike).
         public var idleTimeoutS: Double?
 
         public init(

@@ -45,6 +45,9 @@ public final class Daemon: @unchecked Sendable {
     public func run(onReady: (() -> Void)? = nil) throws(DaemonError) {
         // A client that closes while we write must give us EPIPE, not kill the daemon.
         signal(SIGPIPE, SIG_IGN)
+        do { try SignalMask.clearOnThisThread() } catch {
+            throw DaemonError(.loop, "cannot clear the inherited signal mask", remedy: "check the process signal mask", cause: error)
+        }
         let loop: EventLoop
         do { loop = try EventLoop() } catch {
             throw DaemonError(.loop, "cannot create the event loop", remedy: "check libuv is installed", cause: error)
@@ -112,8 +115,7 @@ public final class Daemon: @unchecked Sendable {
 
     private func installShutdownTriggers(_ loop: EventLoop) throws(DaemonError) {
         do {
-            try SignalMask.unblockHandledSignals()
-            for number in SignalMask.handled {
+            for number in SignalMask.shutdown {
                 let watcher = try SignalWatcher(loop: loop, signal: number) { [unowned self] received in
                     self.logger.info("signal received, shutting down", metadata: ["signal": "\(received)"])
                     self.beginShutdown()

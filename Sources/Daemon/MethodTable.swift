@@ -63,7 +63,9 @@ public final class MethodTable {
             settled = true
             self.pending[token] = nil
             if let id = request.id { connection.inFlightIDs.remove(id) }
-            reply(result)
+            // Every error a client gets carries its code's fixed message, wherever it was made
+            // (the pool, a worker, a handler).
+            reply(result.mapError { $0.withFixedMessage })
             self.onSettled?()
         }
         pending[token] = { error in settle(.failure(error)) }

@@ -20,6 +20,8 @@ final class Session {
     /// Version of the Blender it runs (kept when the instance is replaced, for `session.list`).
     var blender: String
     var execs = 0
+    /// Calls sent to its instance and not answered yet: a session is never idle while one runs.
+    var callsInFlight = 0
     var lastActiveMilliseconds: UInt64
     /// Calls waiting for this session's instance (one runs at a time; the rest keep order).
     var waitingForInstance: [(Result<Instance, RPCError>) -> Void] = []

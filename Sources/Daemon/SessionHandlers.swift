@@ -5,8 +5,18 @@ import JSONRPC
 /// `session.*`, `script.exec`, `scene.info`, `scene.object`, `api.describe`: the LL3M loop.
 /// Handlers only translate params and results; `SessionTable` holds the logic.
 extension Daemon {
+    /// Longest time limit a client may ask for (a day).
+    static let maxSeconds = 86_400.0
+    /// Largest stdout/stderr capture per call: what fits a frame with room for the rest.
+    static let maxCaptureBytes = 64 << 20
+
     func registerSessionMethods(_ table: MethodTable, sessions: SessionTable) {
         table.register(SessionOpen.self) { params, connection, reply in
+            for (path, seconds) in [("params.timeout_s", params.timeoutS), ("params.idle_timeout_s", params.idleTimeoutS)] {
+                if let seconds, !(seconds > 0 && seconds <= Self.maxSeconds) {
+                    return reply(.failure(.invalidParams(path: path, reason: "must be in (0, 86400] seconds")))
+                }
+            }
             sessions.open(params, on: connection, reply)
         }
         table.register(SessionClose.self) { params, connection, reply in
@@ -21,12 +31,14 @@ extension Daemon {
         table.register(ScriptExec.self) { params, connection, reply in
             var forwarded: [String: JSONValue] = ["code": .string(params.code)]
             if let limit = params.captureLimit {
-                guard limit >= 0 else { return reply(.failure(.invalidParams(path: "params.capture_limit", reason: "must not be negative"))) }
+                guard limit >= 0, limit <= Self.maxCaptureBytes else {
+                    return reply(.failure(.invalidParams(path: "params.capture_limit", reason: "must be in 0...\(Self.maxCaptureBytes) bytes")))
+                }
                 forwarded["capture_limit"] = .number(JSONNumber(limit))
             }
             var timeout: Int?
             if let seconds = params.timeoutS {
-                guard seconds > 0, seconds <= 86_400 else {
+                guard seconds > 0, seconds <= Self.maxSeconds else {
                     return reply(.failure(.invalidParams(path: "params.timeout_s", reason: "must be in (0, 86400] seconds")))
                 }
                 timeout = Int(seconds * 1000)
@@ -35,6 +47,12 @@ extension Daemon {
                           timeoutMilliseconds: timeout, reply)
         }
         table.register(SceneInfo.self) { params, connection, reply in
+            if let offset = params.offset, offset < 0 {
+                return reply(.failure(.invalidParams(path: "params.offset", reason: "must not be negative")))
+            }
+            if let limit = params.limit, !(0...1000).contains(limit) {
+                return reply(.failure(.invalidParams(path: "params.limit", reason: "must be in 0...1000")))
+            }
             var forwarded: [String: JSONValue] = [:]
             if let offset = params.offset { forwarded["offset"] = .number(JSONNumber(offset)) }
             if let limit = params.limit { forwarded["limit"] = .number(JSONNumber(limit)) }

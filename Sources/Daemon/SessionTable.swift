@@ -143,12 +143,16 @@ final class SessionTable {
             case .failure(let error): return reply(.failure(error))
             case .success(let found): instance = found
             }
+            session.callsInFlight += 1
             instance.call(method, params: params, timeoutMilliseconds: timeoutMilliseconds ?? session.execTimeoutMilliseconds) { result in
+                session.callsInFlight -= 1
                 session.lastActiveMilliseconds = self.loop.nowMilliseconds
                 if method == ScriptExec.name { session.execs += 1 }
                 switch result {
                 case .success:
                     reply(result)
+                case .failure(let error) where [.invalidParams, .invalidRequest, .methodNotFound, .parseError].contains(error.code):
+                    reply(.failure(Self.clientError(fromWorker: error, method: method)))
                 case .failure(var error):
                     if error.code == .timeout || error.code == .instanceCrashed {
                         if session.instance === instance { session.instance = nil }
@@ -210,7 +214,8 @@ final class SessionTable {
 
     private func expireIdle() {
         let now = loop.nowMilliseconds
-        for session in Array(sessions.values) where now - min(now, session.lastActiveMilliseconds) >= session.idleTimeoutMilliseconds {
+        for session in Array(sessions.values)
+        where session.callsInFlight == 0 && now - min(now, session.lastActiveMilliseconds) >= session.idleTimeoutMilliseconds {
             end(session, reason: "idle for \(session.idleTimeoutMilliseconds / 1000) s")
         }
     }
@@ -232,11 +237,33 @@ final class SessionTable {
         }
         var version: VersionRequirement?
         if let text = params.blender {
+            guard !text.trimmingWhitespace().isEmpty else {
+                return .failure(.invalidParams(path: "params.blender", reason: "empty version range; use \"*\" for any version"))
+            }
             do { version = try VersionRequirement(parsing: text) } catch {
                 return .failure(.invalidParams(path: "params.blender", reason: "\(error)"))
             }
         }
         return .success(Requirements(device: device, headless: params.headless, blender: version, engine: params.engine))
+    }
+
+    /// A worker's protocol-level error, as the client should see it: its -32602 names the
+    /// client's param (`data.param` → `path`); -32600/-32601/-32700 from a worker mean the
+    /// daemon and worker disagree, which is the daemon's fault: -32603.
+    static func clientError(fromWorker error: RPCError, method: String) -> RPCError {
+        guard error.code == .invalidParams else {
+            return RPCError(code: .internalError, data: [
+                "reason": .string("the worker answered \(method) with \(error.code.rawValue): \(error.message)"),
+                "worker_error": error.json,
+            ])
+        }
+        let named = error.data?["param"]?.stringValue
+        let path = named.map { "params.\($0)" }
+            ?? (method == SceneObject.name ? "params.name" : method == APIDescribe.name ? "params.target" : "params")
+        var members = error.data?.objectValue ?? [:]
+        members["path"] = .string(path)
+        if members["reason"] == nil { members["reason"] = .string(error.message) }
+        return RPCError(code: .invalidParams, data: .object(members))
     }
 
     static func unknown(_ id: String) -> RPCError {

@@ -27,14 +27,17 @@ public final class DaemonProcess {
     public let process = Process()
     public let directory: String
     public let socketPath: String
-    public let stderrPipe = Pipe()
+    /// The daemon's log (its stderr). A file, not a pipe: a pipe nobody drains fills up and
+    /// blocks the daemon (and the Blenders writing through it).
+    public var logPath: String { directory + "/blenderd.log" }
 
     public init(arguments: [String] = []) throws {
         directory = try TemporaryDirectory.make(prefix: "bd-proc")
         socketPath = directory + "/blenderd.sock"
         process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("blenderd"))
         process.arguments = ["--socket", socketPath, "--log-level", "warning"] + arguments
-        process.standardError = stderrPipe
+        FileManager.default.createFile(atPath: directory + "/blenderd.log", contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: directory + "/blenderd.log")
         try process.run()
         for _ in 0..<200 {
             if FileManager.default.fileExists(atPath: socketPath) { return }

@@ -142,8 +142,9 @@ extension InstancePool {
         ])
     }
 
+    /// What a request still waiting for an instance gets when the daemon shuts down: it was
+    /// cancelled (protocol/README.md, Lifecycle), not refused for its requirements.
     func shuttingDownError() -> RPCError {
-        RPCError(code: .noInstance, message: "No instance available: the daemon is shutting down",
-                 data: ["reason": "shutting_down", "requirements": .null, "available": []])
+        RPCError(code: .cancelled, data: ["reason": "shutdown"])
     }
 }

@@ -301,8 +301,8 @@ public final class InstancePool {
     public func stop(_ id: String, _ completion: @escaping (Result<Void, RPCError>) -> Void) {
         guard let instance = instances.first(where: { $0.id == id }) else {
             return completion(.failure(RPCError(code: .invalidParams, message: "Invalid params",
-                data: ["path": "instance", "reason": .string("no instance \(id)"),
-                       "available": .array(instances.map { .string($0.id) })])))
+                data: ["path": "params.instance", "reason": .string("no instance \(id)"),
+                       "available": .array(instances.filter { $0.state != .dead }.map { .string($0.id) })])))
         }
         stopCompletions[id, default: []].append(completion)
         instance.stop(as: .stopping, reason: "stopped on request", shutdownTimeout: configuration.shutdownTimeoutMilliseconds,

@@ -76,7 +76,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable {
         case -32602: return "Invalid params"
         case -32603: return "Internal error"
         case -32001: return "Unknown session"
-        case -32002: return "No instance available"
+        case -32002: return "No instance fits"
         case -32003: return "Sandbox violation"
         case -32004: return "Timeout"
         case -32005: return "Instance crashed"

@@ -69,3 +69,22 @@ extension RPCError {
         RPCError(code: .internalError, data: ["reason": .string(reason)])
     }
 }
+
+extension RPCError {
+    /// The same error with the protocol's fixed message for its code (protocol/README.md,
+    /// Errors). Details a producer put in `message` move to `data.reason` (kept if one is
+    /// there), so a client can match on `message` and a person still reads what happened.
+    /// Errors with non-object `data` are left as they are, so nothing is lost.
+    public var withFixedMessage: RPCError {
+        let fixed = code.defaultMessage
+        guard message != fixed else { return self }
+        var members: [String: JSONValue]
+        switch data {
+        case nil: members = [:]
+        case .object(let existing)?: members = existing
+        default: return self
+        }
+        if members["reason"] == nil { members["reason"] = .string(message) }
+        return RPCError(code: code, message: fixed, data: .object(members))
+    }
+}

@@ -1,4 +1,5 @@
 import BlenderdProtocol
+import DaemonTestSupport
 import Foundation
 import JSONRPC
 import Testing
@@ -42,22 +43,44 @@ struct OpenRPCConformanceTests {
 
     /// Encodes a sample of each typed result and validates it against the method's result
     /// schema, so a renamed Swift property cannot silently drift from the documented wire name.
+    /// Results the worker produces (JSON passed through) are validated from real Blender output
+    /// in IntegrationTests.ResultSchemaTests instead.
     @Test func typedResultsConformToTheirSchemas() throws {
         let document = try Self.document()
         let spec = Self.methods(document)
+        let instance = InstanceInfo(
+            id: "i1", state: "ready", kind: "module", headless: true, blender: "4.4.0", python: "3.11.7",
+            engines: ["CYCLES"], devices: [["type": "CPU", "name": "cpu", "id": "CPU"]], gpu: nil, pid: 42,
+            rssBytes: 1 << 20, jobs: 0, session: nil, uptimeS: 1.5)
+        let opened = SessionOpen.Result(session: "s1", token: "t1", instance: "i1", blender: "4.4.0", kind: "module", headless: true)
+        let encoder = JSONValueEncoder()
         let samples: [String: JSONValue] = [
-            DaemonPing.name: try JSONValueEncoder().encode(DaemonPing.Result()),
-            DaemonInfo.name: try JSONValueEncoder().encode(
+            DaemonPing.name: try encoder.encode(DaemonPing.Result()),
+            DaemonInfo.name: try encoder.encode(
                 DaemonInfo.Result(
                     version: "0", protocolVersion: "0",
                     capabilities: .init(framings: ["ndjson"], attachments: true, maxFrameBytes: 1, methods: ["daemon.ping"]),
-                    uptimeS: 0, connections: 0, pid: 1)),
+                    uptimeS: 0, connections: 0, pid: 1, instances: 1, sessions: 0)),
+            InstanceList.name: try encoder.encode(InstanceList.Result(instances: [instance])),
+            InstanceSpawn.name: try encoder.encode(InstanceSpawn.Result(instance: instance)),
+            InstanceStop.name: try encoder.encode(InstanceStop.Result()),
+            SessionOpen.name: try encoder.encode(opened),
+            SessionResume.name: try encoder.encode(opened),
+            SessionClose.name: try encoder.encode(SessionClose.Result()),
+            SessionList.name: try encoder.encode(SessionList.Result(sessions: [
+                SessionInfo(session: "s1", instance: "i1", blender: "4.4.0", mine: true, attached: true, execs: 3, idleS: 0.5),
+            ])),
+            WorkerAttach.name: try encoder.encode(WorkerAttach.Result(instance: "i2")),
         ]
-        #expect(Set(samples.keys) == Set(MethodRegistry.names), "add a sample for each new method")
+        let passedThrough: Set<String> = [ScriptExec.name, SceneInfo.name, SceneObject.name, APIDescribe.name]
+        #expect(Set(samples.keys).union(passedThrough) == Set(MethodRegistry.names), "add a sample for each new typed method")
         for (name, sample) in samples {
             let schema = try #require(spec[name]?["result"]?["schema"], "\(name) has no result schema")
             let problems = SchemaCheck(document: document).problems(sample, schema, at: "result")
             #expect(problems.isEmpty, "\(name): \(problems)")
+        }
+        for name in passedThrough {
+            #expect(spec[name]?["result"]?["schema"] != nil, "\(name) has no result schema")
         }
     }
 
@@ -68,69 +91,5 @@ struct OpenRPCConformanceTests {
         #expect(!check.problems(["pong": "yes"], schema, at: "result").isEmpty)
         #expect(!check.problems(["ping": true], schema, at: "result").isEmpty)
         #expect(check.problems(["pong": true], schema, at: "result").isEmpty)
-    }
-}
-
-/// The part of JSON Schema our result schemas use: `$ref` into the document, `type`,
-/// `required`, `properties`, `items`, `additionalProperties: false`, `enum`, `const`.
-struct SchemaCheck {
-    let document: JSONValue
-
-    func problems(_ value: JSONValue, _ schema: JSONValue, at path: String) -> [String] {
-        var schema = schema
-        if let ref = schema["$ref"]?.stringValue {
-            guard let resolved = resolve(ref) else { return ["\(path): unresolvable $ref \(ref)"] }
-            schema = resolved
-        }
-        var found: [String] = []
-        if let type = schema["type"] {
-            let allowed = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue].compactMap { $0 }
-            if !allowed.contains(where: { matches(value, type: $0) }) {
-                found.append("\(path): expected \(allowed.joined(separator: "|")), got \(JSON.string(value))")
-            }
-        }
-        if let options = schema["enum"]?.arrayValue, !options.contains(value) {
-            found.append("\(path): \(JSON.string(value)) not in enum")
-        }
-        if let constant = schema["const"], constant != value {
-            found.append("\(path): expected const \(JSON.string(constant))")
-        }
-        if case .object(let members) = value {
-            for key in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where members[key] == nil {
-                found.append("\(path): missing required \(key)")
-            }
-            let properties = schema["properties"]?.objectValue ?? [:]
-            for (key, member) in members {
-                if let propertySchema = properties[key] {
-                    found += problems(member, propertySchema, at: "\(path).\(key)")
-                } else if schema["additionalProperties"] == .bool(false) {
-                    found.append("\(path): unexpected member \(key)")
-                }
-            }
-        }
-        if case .array(let items) = value, let itemSchema = schema["items"] {
-            for (index, item) in items.enumerated() {
-                found += problems(item, itemSchema, at: "\(path)[\(index)]")
-            }
-        }
-        return found
-    }
-
-    private func matches(_ value: JSONValue, type: String) -> Bool {
-        switch (type, value) {
-        case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("null", .null), ("number", .number):
-            return true
-        case ("integer", .number(let number)):
-            return number.int != nil
-        default:
-            return false
-        }
-    }
-
-    private func resolve(_ ref: String) -> JSONValue? {
-        guard ref.hasPrefix("#/") else { return nil }
-        var node: JSONValue? = document
-        for part in ref.dropFirst(2).split(separator: "/") { node = node?[String(part)] }
-        return node
     }
 }

@@ -65,6 +65,10 @@ def main(argv=None, kind="module"):
         log("fd %d is not a usable socket: %s" % (args.fd, exc))
         return 2
     lifecycle.select_gpu()  # before ready: worker.ready reports the device
+    # Start from the same empty scene a reset leaves: Blender's startup file has a cube, a
+    # camera and a light, and a session must not see different scenes depending on whether
+    # its instance is fresh or reused.
+    lifecycle.reset({})
     channel.notify("worker.ready", lifecycle.ready_params(kind))
     return serve(channel, handler_table(kind))
 

@@ -85,7 +85,7 @@ say "== cold spawn (one Blender process per script)"
 if [[ -n "${BLENDERD:-}" ]]; then
     [[ -x "$BLENDERD" ]] || die "BLENDERD=$BLENDERD is not an executable"
     # The pool's flags (names fixed by ARCHITECTURE.md): both launchers available, one warm spare.
-    POOL_FLAGS=(--state-dir "$TMP/state" --warm 1)
+    POOL_FLAGS=(--warm 1)
     if command -v blender >/dev/null; then POOL_FLAGS+=(--blender "$(command -v blender)"); fi
     if [[ -x "$ROOT/.venv/bin/python" ]]; then POOL_FLAGS+=(--bpy-python "$ROOT/.venv/bin/python"); fi
     mkdir -p "$TMP/state"

@@ -99,11 +99,10 @@ def main():
     parser.add_argument("--breakdown", type=int, default=200,
                         help="worker.ping and empty-script round trips to time per launcher (0: none)")
     parser.add_argument("--daemon", metavar="SOCKET", help="also time script.exec through blenderd at SOCKET")
-    parser.add_argument("--session-params", default='{"checkpoint": "manual"}',
-                        help="session.open params (default: manual checkpoints, because the direct worker "
-                             "saves none and a per-exec .blend save is not transport overhead); "
-                             "requirements.blender is set to the direct worker's major.minor so both "
-                             "sides run the same Blender")
+    parser.add_argument("--session-params", default='{}',
+                        help="extra session.open params; `blender` is set to the direct worker's "
+                             "major.minor so both sides run the same Blender. (When checkpoints land, "
+                             "pass manual checkpoints here: a per-exec .blend save is not transport overhead.)")
     parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
                         help="framing on the daemon socket (default header, as on the worker channel)")
     args = parser.parse_args()
@@ -122,7 +121,7 @@ def main():
             if args.daemon and not daemon_unsupported:
                 params = json.loads(args.session_params)
                 major_minor = "%d.%d" % tuple(worker.ready["blender"]["version_tuple"][:2])
-                params.setdefault("requirements", {}).setdefault("blender", major_minor)
+                params.setdefault("blender", major_minor)
                 session, daemon_unsupported = open_daemon_session(args.daemon, params, args.framing)
                 if session is not None:
                     if session.blender and not str(session.blender).startswith(major_minor):

@@ -15,6 +15,8 @@ import addon_utils  # noqa: E402
 import bpy  # noqa: E402
 
 addon_utils.enable("blenderd", default_set=True)
+# The splash would cover the window in screenshots; nothing here needs it.
+bpy.context.preferences.view.show_splash = False
 prefs = bpy.context.preferences.addons["blenderd"].preferences
 prefs.socket_path = socket_path
 prefs.token_path = token_path
