@@ -7,8 +7,9 @@ public enum DaemonPing: RPCMethod {
     /// No parameters: absent or `{}`.
     public typealias Params = NoParams
 
-    public struct Result: Codable, Sendable, Equatable {
+    public struct Result: Codable, Sendable, Equatable, JSONValueRepresentable {
         public var pong: Bool
         public init(pong: Bool = true) { self.pong = pong }
+        public var jsonValue: JSONValue { ["pong": .bool(pong)] }
     }
 }

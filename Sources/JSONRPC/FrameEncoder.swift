@@ -13,11 +13,28 @@ public enum FrameEncoder {
             out.append(UInt8(ascii: "\n"))
             return out
         case .header:
-            var out = Array("Content-Length: \(body.count)\r\n\r\n".utf8)
-            out.reserveCapacity(out.count + body.count)
+            // Built byte by byte: String interpolation showed up in the ping benchmark's profile.
+            var out: [UInt8] = []
+            out.reserveCapacity(contentLengthPrefix.count + 24 + body.count)
+            out.append(contentsOf: contentLengthPrefix)
+            appendDecimal(body.count, to: &out)
+            out.append(contentsOf: [0x0D, 0x0A, 0x0D, 0x0A])
             out.append(contentsOf: body)
             return out
         }
+    }
+
+    private static let contentLengthPrefix = Array("Content-Length: ".utf8)
+
+    /// Appends the decimal digits of a non-negative `value`.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        var digits: [UInt8] = []
+        var rest = max(0, value)
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out.append(contentsOf: digits.reversed())
     }
 
     /// A binary attachment frame (header framing only). `contentType` must be

@@ -213,24 +213,23 @@ public struct FrameParser: Sendable {
             fail(.malformedHeader(Self.text(line)), &events)
             return
         }
-        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-        let value = Self.text(Self.trimmed(line[(colon + 1)...]))
-        switch name {
-        case "content-length":
+        // Names compare as bytes, without building Strings: this runs for every frame.
+        let name = line[..<colon]
+        let value = Self.trimmed(line[(colon + 1)...])
+        if Self.equalsIgnoringASCIICase(name, Self.contentLengthName) {
             guard contentLength == nil else {
                 fail(.duplicateContentLength, &events)
                 return
             }
-            guard let length = Self.decimal(Self.trimmed(line[(colon + 1)...])) else {
-                fail(.invalidContentLength(value), &events)
+            guard let length = Self.decimal(value) else {
+                fail(.invalidContentLength(Self.text(value)), &events)
                 return
             }
             contentLength = length
-        case "content-type":
-            contentType = value
-        default:
-            break  // Unknown headers are allowed and ignored, as in LSP.
+        } else if Self.equalsIgnoringASCIICase(name, Self.contentTypeName) {
+            contentType = Self.text(value)
         }
+        // Unknown headers are allowed and ignored, as in LSP.
     }
 
     private mutating func endOfHeaders(_ events: inout [FrameEvent]) {
@@ -304,6 +303,22 @@ public struct FrameParser: Sendable {
     }
 
     /// `application/octet-stream`, with or without parameters, in any letter case.
+    static let contentLengthName = Array("content-length".utf8)
+    static let contentTypeName = Array("content-type".utf8)
+
+    /// `bytes` equals the lowercase ASCII `name`, ignoring the case of ASCII letters.
+    static func equalsIgnoringASCIICase(_ bytes: ArraySlice<UInt8>, _ name: [UInt8]) -> Bool {
+        guard bytes.count == name.count else { return false }
+        var index = bytes.startIndex
+        for expected in name {
+            let byte = bytes[index]
+            let lowered = (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+            if lowered != expected { return false }
+            index += 1
+        }
+        return true
+    }
+
     static func isAttachment(_ contentType: String) -> Bool {
         let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == FrameEncoder.attachmentContentType

@@ -84,6 +84,15 @@ struct OpenRPCConformanceTests {
         }
     }
 
+    /// A result's hand-written `jsonValue` (the dispatcher's fast path) must equal its Codable
+    /// encoding, or the two ways of answering would drift apart.
+    @Test func directJSONMatchesCodable() throws {
+        let results: [any Encodable & JSONValueRepresentable] = [DaemonPing.Result(pong: true), DaemonPing.Result(pong: false)]
+        for result in results {
+            #expect(try JSONValueEncoder().encode(result) == result.jsonValue)
+        }
+    }
+
     @Test func schemaCheckCatchesDrift() throws {
         let document = try Self.document()
         let schema = try #require(Self.methods(document)[DaemonPing.name]?["result"]?["schema"])
