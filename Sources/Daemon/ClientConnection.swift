@@ -56,6 +56,8 @@ public final class ClientConnection {
     var isClosed: Bool { state == .closed }
 
     func start() {
+        // After a failed write libuv keeps the rest of the queue unsent: the connection is done.
+        stream.onWriteError = { [unowned self] error in self.close(reason: "write failed: \(error)") }
         do {
             try stream.startReading { [unowned self] event in self.onRead(event) }
         } catch {

@@ -53,8 +53,7 @@ extension Daemon {
             send: { [weak connection] body in connection?.send(body) },
             close: { [weak connection] in connection?.closeAfterFlush() })
         let instance = pool.attach(connection: transport, info: info)
-        connection.attachedInstance = instance
-        logger.info("GUI Blender attached", metadata: ["instance": "\(instance.id)", "blender": "\(info.blender.version)", "pid": "\(info.pid)"])
+        connection.attachedInstance = instance  // the pool logs the attach
         return .success(WorkerAttach.Result(instance: instance.id))
     }
 

@@ -76,11 +76,7 @@ final class Server {
         let error = RPCError(code: .unauthorized, data: ["reason": "peer_uid"])
         let frame = FrameEncoder.message(Response(id: .null, error: error).encoded(), framing: .newlineDelimited)
         try? stream.write(frame)
-        if stream.queuedBytes == 0 {
-            stream.close(nil)
-        } else {
-            stream.setDrainHandler(lowWater: 0) { stream.close(nil) }
-        }
+        stream.closeWhenFlushed(nil)
     }
 
     /// Stops accepting new clients; existing ones keep being served.
