@@ -5,3 +5,8 @@
 public protocol JSONValueRepresentable {
     var jsonValue: JSONValue { get }
 }
+
+extension JSONValue: JSONValueRepresentable {
+    /// Results passed through as JSON (e.g. a worker's `script.exec` result) are already JSON.
+    public var jsonValue: JSONValue { self }
+}
