@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
+echo "== protocol contract (openrpc.json schemas, transcripts against the spec)"
+.venv/bin/python protocol/tools/check.py
+
 echo "== swift build"
 swift build --build-tests --quiet
 echo "== swift test"
