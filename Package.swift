@@ -25,6 +25,8 @@ let package = Package(
         // JSON, JSON-RPC 2.0 messages, framing and dispatch: pure Swift, no libuv.
         .target(name: "JSONRPC"),
         .target(name: "BlenderdProtocol", dependencies: ["JSONRPC"]),
+        // The sandbox policy as plain values turned into a bwrap/prlimit command line: no libuv, no pool.
+        .target(name: "Sandbox", dependencies: []),
         // Blender instances: launchers, the worker channel, the instance state machine, the pool.
         .target(
             name: "InstancePool",
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "UVCoreTests", dependencies: ["UVCore"]),
         .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC", "DaemonTestSupport"]),
         .testTarget(
             name: "DaemonTests",

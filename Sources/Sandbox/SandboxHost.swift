@@ -1,0 +1,123 @@
+// What this machine offers the sandbox, as a value: where bwrap and prlimit are, whether the kernel
+// gives unprivileged processes user namespaces, whether Landlock is built in, and what the file
+// system holds at the paths a policy wants to bind. `detect()` reads the real machine (files under
+// /proc and /sys, lstat; it spawns nothing); tests build hosts by hand.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public enum PathKind: Hashable, Sendable {
+    case missing
+    case directory
+    case file
+    /// A symbolic link and its target as stored (`usr/lib` for Debian's `/lib`).
+    case symlink(String)
+}
+
+public struct SandboxHost: Sendable {
+    public enum Availability: Hashable, Sendable {
+        case available
+        case unavailable(reason: String)
+
+        public var isAvailable: Bool { self == .available }
+    }
+
+    /// The bwrap executable; nil when not installed.
+    public var bubblewrapPath: String?
+    /// util-linux prlimit; nil when not installed.
+    public var prlimitPath: String?
+    /// util-linux setpriv, for no_new_privs when there is no bwrap; nil when not installed.
+    public var setprivPath: String?
+    /// Whether bwrap can create a user namespace for us.
+    public var userNamespaces: Availability
+    /// Whether the kernel has the Landlock LSM enabled (listed in /sys/kernel/security/lsm).
+    public var landlock: Availability
+    /// What is at a path, without following a final symlink.
+    public var pathKind: @Sendable (String) -> PathKind
+
+    public init(bubblewrapPath: String?, prlimitPath: String?, setprivPath: String? = nil, userNamespaces: Availability = .available,
+                landlock: Availability = .available, pathKind: @escaping @Sendable (String) -> PathKind) {
+        self.bubblewrapPath = bubblewrapPath
+        self.prlimitPath = prlimitPath
+        self.setprivPath = setprivPath
+        self.userNamespaces = userNamespaces
+        self.landlock = landlock
+        self.pathKind = pathKind
+    }
+
+    /// The machine the daemon runs on. `searchPath` is where bwrap and prlimit are looked for.
+    public static func detect(searchPath: String = "/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin") -> SandboxHost {
+        SandboxHost(bubblewrapPath: findExecutable("bwrap", in: searchPath),
+                    prlimitPath: findExecutable("prlimit", in: searchPath),
+                    setprivPath: findExecutable("setpriv", in: searchPath),
+                    userNamespaces: detectUserNamespaces(),
+                    landlock: detectLandlock(),
+                    pathKind: lstatKind)
+    }
+
+    // MARK: Detection
+
+    /// lstat(2) and readlink(2).
+    @Sendable public static func lstatKind(_ path: String) -> PathKind {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFLNK:
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(path, &buffer, buffer.count - 1)
+            guard count >= 0 else { return .missing }
+            return .symlink(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        default: return .file
+        }
+    }
+
+    static func findExecutable(_ name: String, in searchPath: String) -> String? {
+        for directory in searchPath.split(separator: ":") {
+            let candidate = directory + "/" + name
+            var info = stat()
+            if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+                return String(candidate)
+            }
+        }
+        return nil
+    }
+
+    /// Root may always unshare a user namespace; others depend on three knobs, any of which can say no.
+    static func detectUserNamespaces(uid: uid_t = getuid(), read: (String) -> String? = readSmallFile) -> Availability {
+        if let maximum = read("/proc/sys/user/max_user_namespaces").flatMap({ Int($0) }), maximum == 0 {
+            return .unavailable(reason: "user.max_user_namespaces is 0")
+        }
+        if uid == 0 { return .available }
+        if read("/proc/sys/kernel/unprivileged_userns_clone") == "0" {
+            return .unavailable(reason: "kernel.unprivileged_userns_clone is 0")
+        }
+        if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1" {
+            return .unavailable(reason: "kernel.apparmor_restrict_unprivileged_userns is 1 and bwrap has no AppArmor profile allowing userns")
+        }
+        return .available
+    }
+
+    static func detectLandlock(read: (String) -> String? = readSmallFile) -> Availability {
+        guard let lsms = read("/sys/kernel/security/lsm") else {
+            return .unavailable(reason: "cannot read /sys/kernel/security/lsm")
+        }
+        return lsms.split(separator: ",").contains("landlock")
+            ? .available : .unavailable(reason: "the kernel's LSM list (\(lsms)) has no landlock")
+    }
+
+    /// The first 4 KiB of a file, whitespace trimmed; nil when it cannot be read.
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(fd, &buffer, buffer.count)
+        guard count >= 0 else { return nil }
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        return String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+@testable import Sandbox
+
+@Suite struct WorkerPathsTests {
+    @Test func debianBlenderAddsOnlyTheAddon() {
+        let paths = SandboxPolicy.workerPaths(executable: "/usr/bin/blender", addonDirectory: "/work/main/addon/",
+                                              realPath: { $0 }, readFile: { _ in nil })
+        #expect(paths == ["/work/main/addon"])
+    }
+
+    @Test func tarballBlenderAddsItsDirectory() {
+        let paths = SandboxPolicy.workerPaths(executable: "/usr/local/bin/blender", addonDirectory: "/srv/addon",
+                                              realPath: { _ in "/opt/blender-4.2.1-linux-x64/blender" }, readFile: { _ in nil })
+        #expect(paths == ["/opt/blender-4.2.1-linux-x64", "/srv/addon"])
+    }
+
+    @Test func venvAddsTheVenvAndTheBasePython() {
+        let config = "home = /root/.pyenv/versions/3.11.7/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n"
+        let paths = SandboxPolicy.workerPaths(
+            executable: "/work/main/.venv/bin/python", addonDirectory: "/work/main/addon",
+            realPath: { _ in "/root/.pyenv/versions/3.11.7/bin/python3.11" },
+            readFile: { $0 == "/work/main/.venv/pyvenv.cfg" ? config : nil })
+        #expect(paths == ["/work/main/.venv", "/root/.pyenv/versions/3.11.7", "/work/main/addon"])
+    }
+
+    @Test func normalization() {
+        #expect(SandboxPolicy.normalize("/a//b/./c/../d/") == "/a/b/d")
+        #expect(SandboxPolicy.normalize("/") == "/")
+        #expect(SandboxPolicy.isWithin("/run/user/1000", "/run"))
+        #expect(!SandboxPolicy.isWithin("/runner", "/run"))
+        #expect(SandboxPolicy.parent("/a/b") == "/a" && SandboxPolicy.parent("/a") == "/")
+    }
+
+    @Test func hostDetectionKnobs() {
+        #expect(SandboxHost.detectUserNamespaces(uid: 1000, read: { _ in nil }) == .available)
+        #expect(SandboxHost.detectUserNamespaces(uid: 0, read: { $0.hasSuffix("max_user_namespaces") ? "0" : nil }) != .available)
+        #expect(SandboxHost.detectUserNamespaces(uid: 1000, read: { $0.hasSuffix("unprivileged_userns_clone") ? "0" : nil }) != .available)
+        #expect(SandboxHost.detectUserNamespaces(uid: 0, read: { $0.hasSuffix("unprivileged_userns_clone") ? "0" : nil }) == .available)
+        #expect(SandboxHost.detectLandlock(read: { _ in "lockdown,capability,landlock,yama" }) == .available)
+        #expect(SandboxHost.detectLandlock(read: { _ in "capability,apparmor" }) != .available)
+    }
+}
