@@ -3,11 +3,14 @@
 //
 //   namespaces   --unshare-user --unshare-pid --unshare-ipc --unshare-uts [--unshare-net]
 //                --unshare-cgroup-try --disable-userns --hostname blenderd
+//   privileges   --cap-drop ALL                   (bwrap keeps every capability when the daemon is root)
 //   lifetime     --die-with-parent --new-session
 //   /tmp         [--size N] --tmpfs /tmp          first, so read-only paths under /tmp stay visible
 //   read-only    --ro-bind P P | --symlink T P    each existing path (Debian's /lib -> usr/lib stays a link)
 //   kernel fs    --proc /proc --dev /dev
 //   writable     --bind S S                       last: the session directory, nothing else
+//   --remount-ro /                                the skeleton bwrap builds (/etc, parents of binds)
+//                                                 is a tmpfs: read-only too, so only S and /tmp take writes
 //   environment  --clearenv --setenv K V ...      only the allowed variables, sorted
 //   --chdir D -- executable arguments...
 //
@@ -16,7 +19,8 @@
 // Process groups: --new-session puts the worker in its own session (no TIOCSTI into a terminal);
 // the pool's signal to bwrap's process group reaches bwrap, and when bwrap dies the kernel kills the
 // whole pid namespace; --die-with-parent kills the worker if bwrap's parent (the daemon) dies.
-// Privileges: bwrap sets PR_SET_NO_NEW_PRIVS and drops every capability before the exec.
+// Privileges: bwrap sets PR_SET_NO_NEW_PRIVS; --cap-drop ALL leaves the worker no capability even
+// when the daemon runs as root (without it a root daemon's sandbox keeps a full CapEff).
 
 public struct BubblewrapCommand: Equatable, Sendable {
     /// What to spawn: bwrap with `arguments`, an empty environment (bwrap clears the inner one).
@@ -43,6 +47,7 @@ public struct BubblewrapCommand: Equatable, Sendable {
         var arguments = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
         if !policy.allowNetwork { arguments.append("--unshare-net") }
         arguments += ["--unshare-cgroup-try", "--disable-userns", "--hostname", Self.hostname]
+        arguments += ["--cap-drop", "ALL"]
         arguments += ["--die-with-parent", "--new-session"]
         if let size = policy.tmpSizeBytes { arguments += ["--size", String(size)] }
         arguments += ["--tmpfs", "/tmp"]
@@ -60,6 +65,7 @@ public struct BubblewrapCommand: Equatable, Sendable {
         }
         arguments += ["--proc", "/proc", "--dev", "/dev"]
         arguments += ["--bind", session, session]
+        arguments += ["--remount-ro", "/"]
 
         let (environment, dropped) = Self.scrub(inner.environment, policy: policy)
         arguments.append("--clearenv")

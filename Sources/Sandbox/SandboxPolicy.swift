@@ -64,14 +64,15 @@ public struct SandboxPolicy: Hashable, Sendable {
     // MARK: Defaults
 
     /// What any dynamically linked program needs, plus the parts of /etc Blender and Python read:
-    /// the loader cache, fonts, TLS certificates, time zone, Debian's alternatives links, GPU ICDs.
+    /// the loader cache, fonts, TLS certificates, time zone, Debian's alternatives links, GPU ICDs,
+    /// /etc/mtab (a link into /proc, kept as a link: Blender lists mounts and warns without it).
     /// Not /etc as a whole (passwd, hostname, the daemon's configuration) and not /home, /root, /run,
     /// /var or /sys. /proc, /dev and /tmp are fresh inside the sandbox.
     public static let systemPaths: [String] = [
         "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
         "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
         "/etc/fonts", "/etc/ssl", "/etc/ca-certificates", "/etc/alternatives",
-        "/etc/localtime", "/etc/timezone", "/etc/mime.types",
+        "/etc/localtime", "/etc/timezone", "/etc/mime.types", "/etc/mtab",
         "/etc/OpenCL", "/etc/glvnd", "/etc/vulkan",
     ]
 

@@ -18,6 +18,8 @@ import Testing
         #expect(options.operands(of: "--proc") == [["/proc"]])
         #expect(options.operands(of: "--dev") == [["/dev"]])
         #expect(options.operands(of: "--hostname") == [["blenderd"]])
+        #expect(options.operands(of: "--cap-drop") == [["ALL"]])
+        #expect(!options.contains("--cap-add"))
         #expect(!options.contains("--share-net"))
     }
 
@@ -44,7 +46,9 @@ import Testing
         #expect(size + 2 == tmpfs, "--size applies to the next --tmpfs")
         #expect(tmpfs < firstReadOnly && firstReadOnly < proc && proc < bind)
         #expect(options.lastIndex(of: "--ro-bind")! < bind, "the writable bind comes last")
-        #expect(bind < options.firstIndex(of: "--clearenv")!)
+        let remount = try #require(options.firstIndex(of: "--remount-ro"))
+        #expect(options[remount + 1] == "/" && bind < remount, "the skeleton root turns read-only after every mount")
+        #expect(remount < options.firstIndex(of: "--clearenv")!)
         #expect(options.suffix(2).first == "--chdir")
     }
 
