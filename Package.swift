@@ -57,8 +57,8 @@ let package = Package(
             ]
         ),
         .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient", "InstancePool"]),
-        .testTarget(name: "UVCoreTests", dependencies: ["UVCore"]),
-        .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC"]),
+        .testTarget(name: "UVCoreTests", dependencies: ["UVCore", "DaemonTestSupport"]),
+        .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC", "DaemonTestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC", "DaemonTestSupport"]),

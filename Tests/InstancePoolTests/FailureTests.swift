@@ -3,6 +3,7 @@
 // instance and keeps serving.
 
 @testable import InstancePool
+import DaemonTestSupport
 import JSONRPC
 import UVCore
 import XCTest

@@ -2,6 +2,7 @@
 // in a plain Python, so these run in milliseconds per worker.
 
 @testable import InstancePool
+import DaemonTestSupport
 import JSONRPC
 import UVCore
 import XCTest

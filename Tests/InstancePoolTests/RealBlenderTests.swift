@@ -3,6 +3,7 @@
 // that Blender is absent (BLENDERD_TEST_BPY_PYTHON / BLENDERD_TEST_BLENDER override the paths).
 
 @testable import InstancePool
+import DaemonTestSupport
 import JSONRPC
 import UVCore
 import XCTest

@@ -7,37 +7,10 @@ import InstancePool
 import JSONRPC
 import Logging
 import Synchronization
+import DaemonTestSupport
 import UVCore
 import XCTest
 
-extension EventLoop {
-    /// Runs the loop until `condition()` holds; false if `timeout` ms passed first.
-    func run(timeout: Int = 10_000, until condition: () -> Bool) -> Bool {
-        let start = EventLoop.hrtimeNanoseconds()
-        let ticker = try! UVCore.Timer(loop: self)
-        try! ticker.start(after: 5, repeat: 5) {}
-        defer { ticker.close() }
-        while !condition() {
-            if EventLoop.hrtimeNanoseconds() - start > UInt64(timeout) * 1_000_000 { return false }
-            runOnce()
-        }
-        return true
-    }
-
-    func run(forMilliseconds milliseconds: Int) {
-        var done = false
-        let timer = try! UVCore.Timer(loop: self)
-        try! timer.start(after: milliseconds) { done = true }
-        while !done { runOnce() }
-        timer.close()
-    }
-}
-
-func assertClosesCleanly(_ loop: EventLoop, file: StaticString = #filePath, line: UInt = #line) {
-    loop.closeAllHandles()
-    loop.run()
-    XCTAssertNoThrow(try loop.close(), "uv_loop_close must return 0", file: file, line: line)
-}
 
 func milliseconds(since start: UInt64) -> Double {
     Double(EventLoop.hrtimeNanoseconds() - start) / 1e6

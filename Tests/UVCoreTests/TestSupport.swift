@@ -3,39 +3,10 @@
 // and requires uv_loop_close to succeed (`assertClosesCleanly`).
 
 import Foundation
+import DaemonTestSupport
 import UVCore
 import XCTest
 
-extension EventLoop {
-    /// Runs the loop until `condition()` holds; false if `timeout` ms passed first. A 10 ms ticker
-    /// keeps runOnce from blocking past the deadline.
-    func run(timeout: Int = 10_000, until condition: () -> Bool) -> Bool {
-        let start = EventLoop.hrtimeNanoseconds()
-        let ticker = try! UVCore.Timer(loop: self)
-        try! ticker.start(after: 10, repeat: 10) {}
-        defer { ticker.close() }
-        while !condition() {
-            if EventLoop.hrtimeNanoseconds() - start > UInt64(timeout) * 1_000_000 { return false }
-            runOnce()
-        }
-        return true
-    }
-
-    /// Runs for about `milliseconds`, whatever happens.
-    func run(forMilliseconds milliseconds: Int) {
-        var done = false
-        let timer = try! UVCore.Timer(loop: self)
-        try! timer.start(after: milliseconds) { done = true }
-        while !done { runOnce() }
-        timer.close()
-    }
-}
-
-func assertClosesCleanly(_ loop: EventLoop, file: StaticString = #filePath, line: UInt = #line) {
-    loop.closeAllHandles()
-    loop.run()
-    XCTAssertNoThrow(try loop.close(), "uv_loop_close must return 0", file: file, line: line)
-}
 
 /// A short socket path that doesn't exist yet (sun_path is only 108 bytes).
 func temporarySocketPath(_ tag: String = #function) -> String {
