@@ -45,6 +45,22 @@ final class HandleStorage {
     /// True once close has started (or the handle never opened): libuv must not be called.
     var isClosing: Bool { state != .open }
 
+    /// Allocates a handle and runs its `uv_*_init`; if that fails, libuv never saw the memory and
+    /// it is freed at once. The caller then `adopt`s it. Every handle type starts this way.
+    static func initialized<Handle>(
+        loop: EventLoop, for type: Handle.Type, _ operation: String,
+        _ initialize: (UnsafeMutablePointer<Handle>) -> Int32
+    ) throws(UVError) -> HandleStorage {
+        let storage = HandleStorage(loop: loop, for: type)
+        do throws(UVError) {
+            try uvCheck(initialize(storage.pointer(as: type)), operation)
+        } catch {
+            storage.discard()
+            throw error
+        }
+        return storage
+    }
+
     /// After a successful uv_*_init: the handle keeps `owner` alive until its close callback.
     func adopt(_ owner: HandleOwner) {
         precondition(state == .unopened)

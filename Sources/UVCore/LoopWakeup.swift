@@ -17,14 +17,10 @@ public final class LoopWakeup: HandleOwner, @unchecked Sendable {
     public init(loop: EventLoop, _ handler: @escaping () -> Void) throws(UVError) {
         loop.assertOnLoopThread()
         self.handler = handler
-        storage = HandleStorage(loop: loop, for: uv_async_t.self)
-        do throws(UVError) {
-            try uvCheck(uv_async_init(loop.uvLoop, storage.pointer(as: uv_async_t.self), { async in
+        storage = try HandleStorage.initialized(loop: loop, for: uv_async_t.self, "uv_async_init") {
+            uv_async_init(loop.uvLoop, $0) { async in
                 handleOwner(async?.pointee.data, as: LoopWakeup.self).handler?()
-            }), "uv_async_init")
-        } catch {
-            storage.discard()
-            throw error
+            }
         }
         storage.adopt(self)
     }

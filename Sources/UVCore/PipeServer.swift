@@ -13,12 +13,8 @@ public final class PipeServer: HandleOwner {
 
     public init(loop: EventLoop) throws(UVError) {
         loop.assertOnLoopThread()
-        storage = HandleStorage(loop: loop, for: uv_pipe_t.self)
-        do throws(UVError) {
-            try uvCheck(uv_pipe_init(loop.uvLoop, storage.pointer(as: uv_pipe_t.self), 0), "uv_pipe_init")
-        } catch {
-            storage.discard()
-            throw error
+        storage = try HandleStorage.initialized(loop: loop, for: uv_pipe_t.self, "uv_pipe_init") {
+            uv_pipe_init(loop.uvLoop, $0, 0)
         }
         storage.adopt(self)
     }

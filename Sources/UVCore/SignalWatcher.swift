@@ -14,14 +14,10 @@ public final class SignalWatcher: HandleOwner {
         loop.assertOnLoopThread()
         self.signal = signal
         self.handler = handler
-        storage = HandleStorage(loop: loop, for: uv_signal_t.self)
-        let uvSignal = storage.pointer(as: uv_signal_t.self)
-        do throws(UVError) {
-            try uvCheck(uv_signal_init(loop.uvLoop, uvSignal), "uv_signal_init")
-        } catch {
-            storage.discard()
-            throw error
+        storage = try HandleStorage.initialized(loop: loop, for: uv_signal_t.self, "uv_signal_init") {
+            uv_signal_init(loop.uvLoop, $0)
         }
+        let uvSignal = storage.pointer(as: uv_signal_t.self)
         storage.adopt(self)
         do throws(UVError) {
             try uvCheck(uv_signal_start(uvSignal, { watcher, signum in

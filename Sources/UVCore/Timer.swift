@@ -10,12 +10,8 @@ public final class Timer: HandleOwner {
 
     public init(loop: EventLoop) throws(UVError) {
         loop.assertOnLoopThread()
-        storage = HandleStorage(loop: loop, for: uv_timer_t.self)
-        do throws(UVError) {
-            try uvCheck(uv_timer_init(loop.uvLoop, storage.pointer(as: uv_timer_t.self)), "uv_timer_init")
-        } catch {
-            storage.discard()
-            throw error
+        storage = try HandleStorage.initialized(loop: loop, for: uv_timer_t.self, "uv_timer_init") {
+            uv_timer_init(loop.uvLoop, $0)
         }
         storage.adopt(self)
     }
