@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,15 +29,6 @@ struct AttachToken {
     func remove() { unlink(path) }
 
     func matches(_ presented: String) -> Bool {
-        SessionTable.constantTimeEqual(value, presented.trimmingWhitespace())
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
+        SessionTable.constantTimeEqual(value, presented.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

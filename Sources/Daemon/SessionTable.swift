@@ -1,4 +1,5 @@
 import BlenderdProtocol
+import Foundation
 import InstancePool
 import JSONRPC
 import Logging
@@ -237,7 +238,7 @@ final class SessionTable {
         }
         var version: VersionRequirement?
         if let text = params.blender {
-            guard !text.trimmingWhitespace().isEmpty else {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 return .failure(.invalidParams(path: "params.blender", reason: "empty version range; use \"*\" for any version"))
             }
             do { version = try VersionRequirement(parsing: text) } catch {

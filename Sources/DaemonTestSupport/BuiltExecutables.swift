@@ -36,8 +36,12 @@ public final class DaemonProcess {
         socketPath = directory + "/blenderd.sock"
         process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("blenderd"))
         process.arguments = ["--socket", socketPath, "--log-level", "warning"] + arguments
-        FileManager.default.createFile(atPath: directory + "/blenderd.log", contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: directory + "/blenderd.log")
+        guard FileManager.default.createFile(atPath: logPath, contents: nil),
+              let log = FileHandle(forWritingAtPath: logPath)
+        else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot create \(logPath)"])
+        }
+        process.standardError = log
         try process.run()
         for _ in 0..<200 {
             if FileManager.default.fileExists(atPath: socketPath) { return }
