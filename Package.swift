@@ -24,18 +24,18 @@ let package = Package(
         .target(name: "UVCore", dependencies: ["CLibUV"]),
         // JSON, JSON-RPC 2.0 messages, framing and dispatch: pure Swift, no libuv.
         .target(name: "JSONRPC"),
-        .target(name: "BlenderdProtocol", dependencies: ["JSONRPC"]),
+        .target(name: "BlenderdProtocol", dependencies: ["JSONRPC", "Sandbox"]),
         // The sandbox policy as plain values turned into a bwrap/prlimit command line: no libuv, no pool.
         .target(name: "Sandbox", dependencies: []),
         // Blender instances: launchers, the worker channel, the instance state machine, the pool.
         .target(
             name: "InstancePool",
-            dependencies: ["UVCore", "JSONRPC", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["UVCore", "JSONRPC", "Sandbox", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Daemon",
             dependencies: [
-                "UVCore", "JSONRPC", "BlenderdProtocol", "InstancePool",
+                "UVCore", "JSONRPC", "BlenderdProtocol", "InstancePool", "Sandbox",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "blenderd",
             dependencies: [
-                "Daemon", "InstancePool",
+                "Daemon", "InstancePool", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient", "InstancePool"]),
+        .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient", "InstancePool", "Sandbox"]),
         .testTarget(name: "UVCoreTests", dependencies: ["UVCore", "DaemonTestSupport"]),
         .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC", "DaemonTestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
@@ -69,7 +69,7 @@ let package = Package(
         // Real Blender: Debian's 3.4 executable and PyPI's bpy 4.4 module, behind a real daemon.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Daemon", "DaemonTestSupport", "BlenderdClient", "BlenderdProtocol", "JSONRPC", "InstancePool"]
+            dependencies: ["Daemon", "DaemonTestSupport", "BlenderdClient", "BlenderdProtocol", "JSONRPC", "InstancePool", "Sandbox"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,7 @@
 import Foundation
 import JSONRPC
 import Logging
+import Sandbox
 import UVCore
 
 public final class Instance {
@@ -37,6 +38,11 @@ public final class Instance {
     public internal(set) var lastResetWorkerMilliseconds: Double?
     public private(set) var exitStatus: ExitStatus?
     public private(set) var death: InstanceDeath?
+    /// The sandbox it runs in: the OS layers the pool applied, merged with the layers the worker
+    /// reported in worker.ready (Landlock, audit hook). nil for an unsandboxed instance.
+    public internal(set) var sandboxReport: SandboxReport?
+    /// Its workspace (InstanceSandbox.swift): the only writable directory inside its sandbox.
+    public internal(set) var workspace: String?
 
     var leaseClient: Int?
     var leasedAtNanoseconds: UInt64 = 0
@@ -79,12 +85,13 @@ public final class Instance {
 
     /// Spawns a headless worker; the instance is `starting` until its worker.ready arrives
     /// (or dies after `readyTimeoutMilliseconds`).
-    static func spawn(id: String, launcher: Launcher, launcherIndex: Int, gpu: GPUDevice?, loop: EventLoop,
+    /// `spec` is `launcher.spec(gpu:)`, possibly wrapped in a sandbox.
+    static func spawn(id: String, launcher: Launcher, launcherIndex: Int, spec: LaunchSpec, gpu: GPUDevice?, loop: EventLoop,
                       frameLimits: FrameLimits, readyTimeoutMilliseconds: Int, logger: Logger) throws -> Instance {
         let instance = Instance(id: id, kind: launcher.kind, launcher: launcher, launcherIndex: launcherIndex,
                                 state: .starting, loop: loop, logger: logger)
         instance.gpu = gpu
-        try instance.launch(launcher.spec(gpu: gpu), frameLimits: frameLimits, readyTimeout: readyTimeoutMilliseconds)
+        try instance.launch(spec, frameLimits: frameLimits, readyTimeout: readyTimeoutMilliseconds)
         return instance
     }
 
@@ -187,7 +194,23 @@ public final class Instance {
     public var headless: Bool { info?.headless ?? (kind != .gui) }
 
     /// VmRSS of the worker process, read now; nil for a dead instance or an unreadable /proc.
-    public var rssBytes: Int? { state == .dead || pid <= 0 ? nil : ResidentMemory.bytes(pid: pid) }
+    public var rssBytes: Int? { state == .dead || workerPid <= 0 ? nil : ResidentMemory.bytes(pid: workerPid) }
+
+    /// The worker's own host pid: `pid` unless a sandbox put it in a pid namespace below the
+    /// spawned process (NamespacedProcess.swift).
+    public var workerPid: Int32 {
+        get { sandboxedWorkerPid ?? pid }
+        set { sandboxedWorkerPid = newValue }
+    }
+    private var sandboxedWorkerPid: Int32?
+
+    /// Sends `signal` to the worker process itself (not its process group): SIGINT interrupts
+    /// the running script (request.cancel). False when the worker is gone.
+    @discardableResult
+    public func signalWorker(_ signal: Int32) -> Bool {
+        guard state != .dead, workerPid > 0 else { return false }
+        return Glibc.kill(workerPid, signal) == 0
+    }
 
     /// The last lines the worker wrote to stdout/stderr (crash reports).
     public var outputTail: [String] { output.tail }
@@ -205,7 +228,7 @@ public final class Instance {
     }
 
     /// Kills the process group at once (SIGKILL). Death follows through the exit.
-    func kill(reason: String) {
+    public func kill(reason: String) {
         if killReason == nil { killReason = reason }
         guard let process else {
             die(reason: reason, exit: nil)
@@ -315,7 +338,12 @@ public final class Instance {
             return
         }
         if info.pid != pid {
-            logger.warning("worker reports pid \(info.pid) but the spawned pid is \(pid): kills and RSS use the spawned pid")
+            if let host = NamespacedProcess.hostPid(under: pid, namespacePid: info.pid) {
+                // Behind bubblewrap: the spawned pid is bwrap's, the worker is its descendant.
+                workerPid = host
+            } else {
+                logger.warning("worker reports pid \(info.pid) but the spawned pid is \(pid): kills and RSS use the spawned pid")
+            }
         }
         readyMilliseconds = Double(EventLoop.hrtimeNanoseconds() &- startedAtNanoseconds) / 1e6
         logger.info("worker ready", metadata: [
@@ -354,7 +382,12 @@ public final class Instance {
 
     // MARK: Death
 
-    private func processDidExit(_ status: ExitStatus) {
+    private func processDidExit(_ exit: ExitStatus) {
+        var status = exit
+        if case .exited(let code) = exit, (129...192).contains(code), sandboxReport?[.bubblewrap]?.status == .applied {
+            // bwrap exits 128 + N when the worker it ran was killed by signal N.
+            status = .signaled(code - 128)
+        }
         exitStatus = status
         let reason: String
         if let killReason {

@@ -98,6 +98,13 @@ extension InstancePool {
             recycle(instance, reason: reason)
             return
         }
+        if let workspace = instance.workspace {
+            // The next session must not see this one's files.
+            do { try Workspace.empty(workspace) } catch {
+                recycle(instance, reason: "cannot empty its workspace: \(error)")
+                return
+            }
+        }
         let started = EventLoop.hrtimeNanoseconds()
         instance.perform("worker.reset", timeoutMilliseconds: configuration.resetTimeoutMilliseconds) { [weak self, instance] result in
             guard let self else { return }

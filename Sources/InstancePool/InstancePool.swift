@@ -6,6 +6,7 @@
 
 import JSONRPC
 import Logging
+import Sandbox
 import UVCore
 
 public final class InstancePool {
@@ -196,10 +197,22 @@ public final class InstancePool {
         nextInstanceNumber += 1
         let launcher = configuration.launchers[launcherIndex]
         do {
+            var spec = launcher.spec(gpu: gpu)
+            var prepared: InstanceSandbox.PreparedLaunch?
+            if let sandbox = configuration.sandbox {
+                let launch = try sandbox.prepare(instanceID: id, spec: spec, launcher: launcher)
+                prepared = launch
+                spec = launch.spec
+                if !launch.skippedPaths.isEmpty {
+                    logger.debug("sandbox: read-only paths missing here, not bound: \(launch.skippedPaths.joined(separator: " "))")
+                }
+            }
             let instance = try Instance.spawn(
-                id: id, launcher: launcher, launcherIndex: launcherIndex, gpu: gpu, loop: loop,
+                id: id, launcher: launcher, launcherIndex: launcherIndex, spec: spec, gpu: gpu, loop: loop,
                 frameLimits: configuration.workerFrameLimits,
                 readyTimeoutMilliseconds: configuration.readyTimeoutMilliseconds, logger: logger)
+            instance.sandboxReport = prepared?.report
+            instance.workspace = prepared?.workspace
             instance.onEvent = { [weak self] instance, event in self?.instanceEvent(instance, event) }
             instances.append(instance)
             statistics.spawned += 1
@@ -207,6 +220,7 @@ public final class InstancePool {
             return instance
         } catch {
             gpuAssignment.release(id)
+            if let sandbox = configuration.sandbox { Workspace.remove(sandbox.workspace(for: id)) }
             logger.error("cannot spawn a worker: \(error)", metadata: ["launcher": "\(launcher)"])
             failedStart(launcherIndex: launcherIndex, reason: "spawn failed: \(error)")
             return nil
@@ -252,6 +266,7 @@ public final class InstancePool {
         statistics.becameReady += 1
         if let ms = instance.readyMilliseconds { statistics.lastReadyMilliseconds[instance.kind] = ms }
         guard let index = instance.launcherIndex, let info = instance.info else { return }
+        mergeWorkerSandboxReport(instance, info)
         launcherFacts[index].failedStarts = 0
         launcherFacts[index].engines = info.engines
         launcherFacts[index].devices = info.devices
@@ -268,8 +283,31 @@ public final class InstancePool {
         }
     }
 
+    /// The worker's own layers (Landlock, audit hook) replace the pool's plan for them; a worker
+    /// that was given `--sandbox` and reports nothing has them marked not applied, never assumed.
+    private func mergeWorkerSandboxReport(_ instance: Instance, _ info: WorkerInfo) {
+        guard var report = instance.sandboxReport, report.tier.wraps else { return }
+        let workerLayers: [SandboxReport.LayerName] = [.landlock, .auditHook]
+        let reported = info.sandbox?.layers ?? []
+        for name in workerLayers {
+            if let layer = reported.first(where: { $0.name == name.rawValue }) {
+                let status: SandboxReport.Status = layer.status == "applied" ? .applied : .notApplied
+                report.update(.init(name: name, status: status,
+                                    reason: status == .applied ? nil : (layer.reason ?? "the worker gave no reason"),
+                                    detail: status == .applied ? layer.detail : nil))
+            } else if instance.launcher?.isCustom == false {
+                report.update(.init(name: name, status: .notApplied, reason: "the worker did not report this layer in worker.ready"))
+            }
+        }
+        instance.sandboxReport = report
+        for line in report.lines where line.contains("not_applied") {
+            logger.warning("\(line)", metadata: ["instance": "\(instance.id)"])
+        }
+    }
+
     private func instanceDied(_ instance: Instance, _ death: InstanceDeath) {
         instances.removeAll { $0 === instance }
+        if let workspace = instance.workspace { Workspace.remove(workspace) }
         evicting.remove(instance.id)
         gpuAssignment.release(instance.id)
         if !death.expected {

@@ -1,6 +1,7 @@
 // The view of an instance that `instance.list` returns: plain Codable values, snake_case keys.
 
 import Foundation
+import Sandbox
 
 public struct InstanceSnapshot: Codable, Sendable, Equatable {
     public var id: String
@@ -26,11 +27,15 @@ public struct InstanceSnapshot: Codable, Sendable, Equatable {
     public var readyMilliseconds: Double?
     /// The launcher's executable (Blender or Python); nil for an attached GUI.
     public var launcher: String?
+    /// Its sandbox's tier and layers (applied or why not); nil when it runs unsandboxed.
+    public var sandbox: SandboxReport?
+    /// The only writable directory inside its sandbox.
+    public var workspace: String?
 
     enum CodingKeys: String, CodingKey {
         case id, state, kind, headless, blender, python, engines, devices, gpu, pid
         case rssBytes = "rss_bytes", jobs, lease, startedAt = "started_at", uptimeSeconds = "uptime_s"
-        case readyMilliseconds = "ready_ms", launcher
+        case readyMilliseconds = "ready_ms", launcher, sandbox, workspace
     }
 }
 
@@ -40,11 +45,17 @@ extension Instance {
         InstanceSnapshot(
             id: id, state: state, kind: kind, headless: headless,
             blender: info.map { $0.blender.version.description }, python: info?.python,
-            engines: info?.engines ?? [], devices: info?.devices ?? [], gpu: gpu, pid: pid,
+            engines: info?.engines ?? [], devices: info?.devices ?? [], gpu: gpu, pid: workerPid,
             rssBytes: rssBytes, jobs: jobs, lease: lease,
             startedAt: Self.rfc3339(startedAt), uptimeSeconds: (uptimeSeconds * 1000).rounded() / 1000,
-            readyMilliseconds: readyMilliseconds.map { ($0 * 10).rounded() / 10 }, launcher: launcher?.path)
+            readyMilliseconds: readyMilliseconds.map { ($0 * 10).rounded() / 10 }, launcher: launcher?.path,
+            sandbox: sandboxReport ?? (kind == .gui ? Self.attachedReport : nil), workspace: workspace)
     }
+
+    /// An attached GUI runs in its owner's Blender, unwrapped: the trusted tier.
+    static let attachedReport = SandboxReport(tier: .trusted, layers: SandboxReport.LayerName.allCases.map {
+        .init(name: $0, status: .notApplied, reason: "trusted tier: a GUI Blender its owner attached")
+    })
 
     private static func rfc3339(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

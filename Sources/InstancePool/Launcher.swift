@@ -158,12 +158,22 @@ public struct Launcher: Sendable, Equatable, CustomStringConvertible {
     /// execvp's search: a name with a slash is taken as a path, others are looked up in `searchPath`.
     public static func findExecutable(_ name: String, searchPath: String) -> String? {
         guard !name.isEmpty else { return nil }
-        if name.contains("/") { return isExecutableFile(name) ? name : nil }
+        if name.contains("/") { return isExecutableFile(name) ? absolute(name) : nil }
         for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
             if isExecutableFile(candidate) { return candidate }
         }
         return nil
+    }
+
+    /// `path` against the working directory, not resolving symlinks (a venv's python must stay
+    /// inside its venv for the sandbox to find pyvenv.cfg): bwrap runs only absolute executables.
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let cwd = getcwd(nil, 0) else { return path }
+        defer { free(cwd) }
+        let base = String(cString: cwd)
+        let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        return base.hasSuffix("/") ? base + relative : base + "/" + relative
     }
 
     private static func isExecutableFile(_ path: String) -> Bool {

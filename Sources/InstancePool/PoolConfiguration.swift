@@ -2,6 +2,7 @@
 // maps its command-line flags onto these.
 
 import JSONRPC
+import Sandbox
 
 public struct PoolConfiguration: Sendable {
     /// In order of preference: when several fit a request, the first is used.
@@ -41,6 +42,9 @@ public struct PoolConfiguration: Sendable {
     /// 2 × this + 64 MiB are accepted (protocol/worker.md, "Framing").
     public var captureLimitBytes: Int
     public var probeTimeoutMilliseconds: Int
+    /// How spawned workers are sandboxed; nil runs them bare (in-process tests with a fake worker
+    /// only: blenderd always sets one).
+    public var sandbox: InstanceSandbox?
 
     public init(
         launchers: [Launcher],
@@ -61,7 +65,8 @@ public struct PoolConfiguration: Sendable {
         queueLimit: Int = 256,
         queueTimeoutMilliseconds: Int? = nil,
         captureLimitBytes: Int = 1 << 20,
-        probeTimeoutMilliseconds: Int = 60_000
+        probeTimeoutMilliseconds: Int = 60_000,
+        sandbox: InstanceSandbox? = nil
     ) {
         self.launchers = launchers
         self.warm = warm
@@ -82,6 +87,7 @@ public struct PoolConfiguration: Sendable {
         self.queueTimeoutMilliseconds = queueTimeoutMilliseconds
         self.captureLimitBytes = captureLimitBytes
         self.probeTimeoutMilliseconds = probeTimeoutMilliseconds
+        self.sandbox = sandbox
     }
 
     /// Limits for frames the workers send.

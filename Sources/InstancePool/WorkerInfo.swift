@@ -62,6 +62,23 @@ public struct WorkerInfo: Codable, Sendable, Equatable {
     public var startupMilliseconds: Int?
     /// Present when the worker was pinned to a GPU and enabled it.
     public var gpu: SelectedGPU?
+    /// The layers the worker applied to itself (Landlock, the audit hook), when it was given
+    /// `--sandbox`.
+    public var sandbox: SandboxLayers?
+
+    /// worker.ready's `sandbox`: layer names are strings here, so a newer worker's extra layer
+    /// does not make the whole ready message undecodable.
+    public struct SandboxLayers: Codable, Sendable, Equatable {
+        public struct Layer: Codable, Sendable, Equatable {
+            public var name: String
+            public var status: String
+            public var detail: String?
+            public var reason: String?
+        }
+
+        public var tier: String?
+        public var layers: [Layer]
+    }
 
     public init(protocol: Int = WorkerInfo.supportedProtocol, kind: LauncherKind, headless: Bool, pid: Int32,
                 blender: Blender, python: String? = nil, engines: [String] = [], devices: [Device] = [],
@@ -83,7 +100,7 @@ public struct WorkerInfo: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case `protocol`, kind, headless, pid, blender, python, engines, devices
-        case startupMilliseconds = "startup_ms", gpu
+        case startupMilliseconds = "startup_ms", gpu, sandbox
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,6 +115,7 @@ public struct WorkerInfo: Codable, Sendable, Equatable {
         devices = try container.decodeIfPresent([Device].self, forKey: .devices) ?? []
         startupMilliseconds = try container.decodeIfPresent(Int.self, forKey: .startupMilliseconds)
         gpu = try container.decodeIfPresent(SelectedGPU.self, forKey: .gpu)
+        sandbox = try container.decodeIfPresent(SandboxLayers.self, forKey: .sandbox)
     }
 
     /// Decodes `worker.ready` / `worker.attach` params; the error names the offending member.

@@ -111,7 +111,7 @@ public enum Sandbox {
         case .unavailable(let why): kernel = "kernel support unknown or absent: \(why)"
         }
         layers.append(.init(name: .landlock, status: .planned,
-                            reason: "not yet applied: the worker will restrict itself before running user code (\(kernel))"))
+                            reason: "applied by the worker to itself before any user code; its worker.ready report replaces this (\(kernel))"))
 
         // no_new_privs
         if plan.bubblewrap != nil {
@@ -136,6 +136,9 @@ public enum Sandbox {
             if tier.requiresOSLayer, plan.error == nil { plan.error = .prlimitMissing() }
             layers.append(.init(name: .rlimits, status: .notApplied, reason: "prlimit not found (apt-get install util-linux)"))
         }
+        // The audit hook (Python, in the worker)
+        layers.append(.init(name: .auditHook, status: .planned,
+                            reason: "installed by the worker before any user code; its worker.ready report replaces this"))
         plan.report.layers = layers
         return plan
     }

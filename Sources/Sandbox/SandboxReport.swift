@@ -7,6 +7,8 @@ public struct SandboxReport: Hashable, Sendable, Codable {
         case landlock
         case noNewPrivs = "no_new_privs"
         case rlimits
+        /// The worker's Python audit hook: clear errors for forbidden calls, not a boundary.
+        case auditHook = "audit_hook"
     }
 
     public enum Status: String, Hashable, Sendable, Codable {
@@ -41,6 +43,16 @@ public struct SandboxReport: Hashable, Sendable, Codable {
     }
 
     public subscript(_ name: LayerName) -> Layer? { layers.first { $0.name == name } }
+
+    /// Replaces the layer of the same name (or adds it): a worker's own report of Landlock and
+    /// its audit hook supersedes the daemon's plan.
+    public mutating func update(_ layer: Layer) {
+        if let index = layers.firstIndex(where: { $0.name == layer.name }) {
+            layers[index] = layer
+        } else {
+            layers.append(layer)
+        }
+    }
 
     public var applied: [LayerName] { layers.filter { $0.status == .applied }.map(\.name) }
 
