@@ -1,4 +1,5 @@
 import JSONRPC
+import Sandbox
 
 /// `daemon.info`: what this daemon is and can do, so a client can adapt without guessing.
 public enum DaemonInfo: RPCMethod {
@@ -40,11 +41,16 @@ public enum DaemonInfo: RPCMethod {
         /// Instances in the pool (any state but dead) and open sessions.
         public var instances: Int
         public var sessions: Int
+        /// The sandbox spawned instances get, as planned on this machine: the tier and every layer
+        /// (applied, or why not). Each instance's own report is in `instance.list`. nil: unsandboxed.
+        public var sandbox: SandboxReport?
+        /// Where sessions, journals and checkpoints are kept.
+        public var stateDir: String?
 
         public init(
             name: String = "blenderd", version: String, protocolVersion: String,
             capabilities: Capabilities, uptimeS: Double, connections: Int, pid: Int,
-            instances: Int = 0, sessions: Int = 0
+            instances: Int = 0, sessions: Int = 0, sandbox: SandboxReport? = nil, stateDir: String? = nil
         ) {
             self.name = name
             self.version = version
@@ -55,10 +61,13 @@ public enum DaemonInfo: RPCMethod {
             self.pid = pid
             self.instances = instances
             self.sessions = sessions
+            self.sandbox = sandbox
+            self.stateDir = stateDir
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, version, capabilities, connections, pid, instances, sessions
+            case name, version, capabilities, connections, pid, instances, sessions, sandbox
+            case stateDir = "state_dir"
             case protocolVersion = "protocol_version"
             case uptimeS = "uptime_s"
         }

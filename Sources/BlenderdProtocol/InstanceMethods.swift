@@ -1,4 +1,5 @@
 import JSONRPC
+import Sandbox
 
 /// One Blender instance as `instance.list` shows it.
 public struct InstanceInfo: Codable, Sendable, Equatable {
@@ -19,11 +20,15 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     /// The session holding the instance, if any.
     public var session: String?
     public var uptimeS: Double
+    /// The instance's sandbox: tier and every layer, applied or why not; absent when unsandboxed.
+    public var sandbox: SandboxReport?
+    /// The only writable directory inside its sandbox (what scripts see as the session directory).
+    public var workspace: String?
 
     public init(
         id: String, state: String, kind: String, headless: Bool, blender: String?, python: String?,
         engines: [String], devices: [JSONValue], gpu: JSONValue?, pid: Int?, rssBytes: Int?, jobs: Int,
-        session: String?, uptimeS: Double
+        session: String?, uptimeS: Double, sandbox: SandboxReport? = nil, workspace: String? = nil
     ) {
         self.id = id
         self.state = state
@@ -39,10 +44,12 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
         self.jobs = jobs
         self.session = session
         self.uptimeS = uptimeS
+        self.sandbox = sandbox
+        self.workspace = workspace
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, kind, headless, blender, python, engines, devices, gpu, pid, jobs, session
+        case id, state, kind, headless, blender, python, engines, devices, gpu, pid, jobs, session, sandbox, workspace
         case rssBytes = "rss_bytes"
         case uptimeS = "uptime_s"
     }

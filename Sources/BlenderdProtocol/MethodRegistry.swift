@@ -18,6 +18,11 @@ public enum MethodRegistry {
             SceneInfo.self,
             SceneObject.self,
             APIDescribe.self,
+            SceneCheckpoint.self,
+            SceneCheckpoints.self,
+            SceneRestore.self,
+            SceneLoad.self,
+            RequestCancel.self,
             WorkerAttach.self,
         ]
     }

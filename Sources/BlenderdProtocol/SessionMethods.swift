@@ -19,10 +19,16 @@ public enum SessionOpen: RPCMethod {
         public var timeoutS: Double?
         /// Close the session after this long without a call (owned or detached alike).
         public var idleTimeoutS: Double?
+        /// The sandbox tier the session needs: strict, standard (spawned instances of a daemon
+        /// running that tier) or trusted (an attached GUI Blender). Absent: any.
+        public var sandbox: String?
+        /// auto (default): a checkpoint after every successful script.exec; manual: only on
+        /// scene.checkpoint.
+        public var checkpoint: String?
 
         public init(
             device: String? = nil, headless: Bool? = nil, blender: String? = nil, engine: String? = nil,
-            timeoutS: Double? = nil, idleTimeoutS: Double? = nil
+            timeoutS: Double? = nil, idleTimeoutS: Double? = nil, sandbox: String? = nil, checkpoint: String? = nil
         ) {
             self.device = device
             self.headless = headless
@@ -30,10 +36,12 @@ public enum SessionOpen: RPCMethod {
             self.engine = engine
             self.timeoutS = timeoutS
             self.idleTimeoutS = idleTimeoutS
+            self.sandbox = sandbox
+            self.checkpoint = checkpoint
         }
 
         enum CodingKeys: String, CodingKey {
-            case device, headless, blender, engine
+            case device, headless, blender, engine, sandbox, checkpoint
             case timeoutS = "timeout_s"
             case idleTimeoutS = "idle_timeout_s"
         }
@@ -85,8 +93,12 @@ public struct SessionInfo: Codable, Sendable, Equatable {
     public var attached: Bool
     public var execs: Int
     public var idleS: Double
+    /// The checkpoint its scene is at (recovery and session.resume load it), and how many it has.
+    public var checkpoint: String?
+    public var checkpoints: Int
 
-    public init(session: String, instance: String?, blender: String, mine: Bool, attached: Bool, execs: Int, idleS: Double) {
+    public init(session: String, instance: String?, blender: String, mine: Bool, attached: Bool, execs: Int, idleS: Double,
+                checkpoint: String? = nil, checkpoints: Int = 0) {
         self.session = session
         self.instance = instance
         self.blender = blender
@@ -94,10 +106,12 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         self.attached = attached
         self.execs = execs
         self.idleS = idleS
+        self.checkpoint = checkpoint
+        self.checkpoints = checkpoints
     }
 
     enum CodingKeys: String, CodingKey {
-        case session, instance, blender, mine, attached, execs
+        case session, instance, blender, mine, attached, execs, checkpoint, checkpoints
         case idleS = "idle_s"
     }
 }

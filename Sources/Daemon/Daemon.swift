@@ -2,6 +2,7 @@ import Foundation
 import InstancePool
 import JSONRPC
 import Logging
+import Sandbox
 import UVCore
 
 /// The daemon: one libuv loop on one thread, a socket server, and the method table.
@@ -27,6 +28,12 @@ public final class Daemon: @unchecked Sendable {
     private var boundInode: ino_t?
     private var shuttingDown = false
     private var closingConnections = false
+    /// The state directory in use and its lock; a temporary one is removed at exit.
+    private(set) var state: StateDirectory?
+    private var stateLock: Int32 = -1
+    private var stateIsTemporary = false
+    /// The sandbox as planned for this machine (daemon.info); nil when instances run bare.
+    private(set) var sandboxReport: SandboxReport?
 
     // Cross-thread hand-off, guarded by `lock`.
     private let lock = NSLock()
@@ -59,11 +66,14 @@ public final class Daemon: @unchecked Sendable {
         try setup.prepareDirectory()
         try setup.clearStaleSocket(loop: loop)
 
+        let state = try openStateDirectory()
         let table = MethodTable(maxDepth: configuration.limits.maxDepth)
-        let pool = InstancePool(loop: loop, configuration: configuration.pool, logger: logger)
+        let pool = InstancePool(loop: loop, configuration: try poolConfiguration(state: state), logger: logger)
         let sessions = SessionTable(
             pool: pool, loop: loop, logger: logger, execTimeoutMilliseconds: configuration.execTimeoutMilliseconds,
-            idleTimeoutMilliseconds: configuration.sessionIdleTimeoutMilliseconds)
+            idleTimeoutMilliseconds: configuration.sessionIdleTimeoutMilliseconds, state: state,
+            keepCheckpoints: configuration.keepCheckpoints, cancelGraceMilliseconds: configuration.cancelGraceMilliseconds)
+        sessions.loadPersisted()
         self.pool = pool
         self.sessions = sessions
         do { attachToken = try AttachToken.create(besides: configuration.socketPath) } catch {
@@ -102,6 +112,50 @@ public final class Daemon: @unchecked Sendable {
         onReady?()
         loop.run()
         logger.info("stopped")
+    }
+
+    /// `--state-dir`, or a temporary directory when the configuration names none.
+    private func openStateDirectory() throws(DaemonError) -> StateDirectory {
+        var root = configuration.stateDirectory
+        if root == nil {
+            var template = Array("/tmp/blenderd-state.XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw DaemonError(.stateDirectory, "cannot create a temporary state directory", remedy: "pass --state-dir")
+            }
+            root = String(cString: made)
+            stateIsTemporary = true
+        }
+        let state = StateDirectory(root: root ?? "")
+        stateLock = try state.open()
+        self.state = state
+        logger.info("state directory", metadata: ["path": "\(state.root)"])
+        return state
+    }
+
+    /// The pool's configuration with the sandbox filled in: workspaces under the state directory,
+    /// and the socket directory and the state directory out of every sandbox's reach.
+    private func poolConfiguration(state: StateDirectory) throws(DaemonError) -> PoolConfiguration {
+        var pool = configuration.pool
+        guard let tier = configuration.sandboxTier else {
+            logger.warning("instances run unsandboxed (no sandbox tier configured)")
+            return pool
+        }
+        guard tier != .trusted || pool.launchers.isEmpty else {
+            throw DaemonError(.sandbox, "the trusted tier is only for GUI Blenders their owners attach, not for spawned instances",
+                              remedy: "use --sandbox strict (default) or --sandbox standard")
+        }
+        let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
+        let sandbox = InstanceSandbox(tier: tier, workspacesDirectory: state.instances,
+                                      protectedPaths: [socketDirectory, state.root], limits: configuration.sandboxLimits)
+        let launcher = pool.launchers.first
+        let report = sandbox.plannedReport(executable: launcher?.path ?? "/usr/bin/blender", addonDirectory: launcher?.addonDirectory)
+        for line in report.lines { logger.info("\(line)") }
+        if tier.requiresOSLayer, let missing = report.layers.first(where: { ($0.name == .bubblewrap || $0.name == .rlimits) && $0.status != .applied }) {
+            logger.critical("--sandbox strict: no instance will start: \(missing.name.rawValue) unavailable (\(missing.reason ?? "")); install it or run --sandbox standard")
+        }
+        pool.sandbox = sandbox
+        sandboxReport = report
+        return pool
     }
 
     /// Asks the daemon to shut down gracefully; safe from any thread (and from a signal watcher).
@@ -236,6 +290,8 @@ public final class Daemon: @unchecked Sendable {
         lock.lock()
         wakeup = nil
         lock.unlock()
+        if stateLock >= 0 { close(stateLock); stateLock = -1 }
+        if stateIsTemporary, let state { try? FileManager.default.removeItem(atPath: state.root) }
         self.loop = nil
         server = nil
         table = nil

@@ -1,5 +1,6 @@
 import InstancePool
 import JSONRPC
+import Sandbox
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,18 @@ public struct DaemonConfiguration: Sendable {
     public var execTimeoutMilliseconds: Int
     /// A session with no call for this long is closed and its instance returned to the pool.
     public var sessionIdleTimeoutMilliseconds: UInt64
+    /// Where sessions, journals, checkpoints and the instances' workspaces live; nil: a fresh
+    /// temporary directory, removed at exit (in-process tests).
+    public var stateDirectory: String?
+    /// The sandbox of spawned instances. nil runs them bare — only for in-process tests with a
+    /// fake worker; `blenderd` always sets a tier (strict by default).
+    public var sandboxTier: SandboxTier?
+    /// rlimits for sandboxed workers; nil: the tier's defaults.
+    public var sandboxLimits: ResourceLimits?
+    /// Unlabelled checkpoints kept per session (labelled ones and the current one always are).
+    public var keepCheckpoints: Int = 10
+    /// request.cancel: SIGINT, then SIGTERM after this long, then SIGKILL after as long again.
+    public var cancelGraceMilliseconds: Int = 2_000
 
     public init(
         socketPath: String,
@@ -39,7 +52,10 @@ public struct DaemonConfiguration: Sendable {
         allowedPeerUIDs: Set<UInt32>? = nil,
         pool: PoolConfiguration = PoolConfiguration(launchers: [], warm: 0),
         execTimeoutMilliseconds: Int = 60_000,
-        sessionIdleTimeoutMilliseconds: UInt64 = 600_000
+        sessionIdleTimeoutMilliseconds: UInt64 = 600_000,
+        stateDirectory: String? = nil,
+        sandboxTier: SandboxTier? = nil,
+        sandboxLimits: ResourceLimits? = nil
     ) {
         self.socketPath = socketPath
         self.limits = limits
@@ -50,5 +66,8 @@ public struct DaemonConfiguration: Sendable {
         self.pool = pool
         self.execTimeoutMilliseconds = execTimeoutMilliseconds
         self.sessionIdleTimeoutMilliseconds = sessionIdleTimeoutMilliseconds
+        self.stateDirectory = stateDirectory
+        self.sandboxTier = sandboxTier
+        self.sandboxLimits = sandboxLimits
     }
 }

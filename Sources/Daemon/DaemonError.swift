@@ -8,6 +8,8 @@ public struct DaemonError: Error, CustomStringConvertible {
         case socketPath
         case listen
         case loop
+        case stateDirectory
+        case sandbox
     }
 
     public let code: Code

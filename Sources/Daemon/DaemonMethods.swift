@@ -29,6 +29,7 @@ extension Daemon {
             connections: server?.connectionCount ?? 0,
             pid: Int(getpid()),
             instances: pool?.instances.filter { $0.state != .dead }.count ?? 0,
-            sessions: sessions?.count ?? 0)
+            sessions: sessions?.count ?? 0,
+            sandbox: sandboxReport, stateDir: state?.root)
     }
 }

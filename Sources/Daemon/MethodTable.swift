@@ -33,6 +33,17 @@ public final class MethodTable {
         })
     }
 
+    /// Registers a typed method whose handler needs the request's id (request.cancel finds
+    /// running calls by it).
+    public func register<M: RPCMethod>(
+        _ method: M.Type,
+        withRequestID handler: @escaping (M.Params, RequestID?, ClientConnection, @escaping (Result<M.Result, RPCError>) -> Void) -> Void
+    ) {
+        dispatcher.register(method, withRequest: { [unowned self] params, request, connection, reply in
+            self.run(request, on: connection, reply: reply) { settle in handler(params, request.id, connection, settle) }
+        })
+    }
+
     /// Registers an untyped method (the JSON-RPC specification's examples in the transcript
     /// tests take positional params, which typed blenderd methods never do).
     public func registerRaw(

@@ -1,3 +1,5 @@
+import BlenderdProtocol
+import Foundation
 import InstancePool
 import JSONRPC
 
@@ -26,9 +28,33 @@ final class Session {
     /// Calls waiting for this session's instance (one runs at a time; the rest keep order).
     var waitingForInstance: [(Result<Instance, RPCError>) -> Void] = []
 
+    // Checkpoints (SessionTable+Checkpoints.swift)
+    var checkpointPolicy: CheckpointPolicy = .auto
+    /// Host directory: session.json, journal.jsonl, checkpoints/. Never visible in a sandbox.
+    var directory: String = ""
+    var checkpoints: [CheckpointInfo] = []
+    var nextCheckpointNumber = 1
+    /// The checkpoint the scene was last saved to or restored from: what recovery loads.
+    var currentCheckpoint: String?
+    /// Set when the session lost its instance: the next lease loads `currentCheckpoint` first.
+    var needsRestore = false
+    /// What the last automatic restore did, for the error that caused it (`restored_checkpoint`).
+    var lastRecovery: (checkpoint: String?, error: String?)?
+    /// The request running on the instance now, by (connection id, request id): request.cancel.
+    var running: (connection: Int, request: RequestID)?
+    /// request.cancel asked for the running request: its failure is reported -32006.
+    var cancelRequested = false
+    var journalSequence = 0
+    var createdAt: String
+    /// What `session.open` asked for: persisted, so the requirements survive a restart.
+    var openParams = SessionOpen.Params()
+    /// Operations waiting their turn (SessionTable+Queue.swift); one runs at a time.
+    var operations: [SessionOperation] = []
+    var operationRunning = false
+
     init(
         id: String, token: String, requirements: Requirements, execTimeoutMilliseconds: Int,
-        idleTimeoutMilliseconds: UInt64, owner: Int, instance: Instance, blender: String, now: UInt64
+        idleTimeoutMilliseconds: UInt64, owner: Int?, instance: Instance?, blender: String, now: UInt64
     ) {
         self.id = id
         self.token = token
@@ -39,5 +65,19 @@ final class Session {
         self.instance = instance
         self.blender = blender
         self.lastActiveMilliseconds = now
+        self.createdAt = Session.rfc3339(Date())
     }
+
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+enum CheckpointPolicy: String, Codable, Sendable {
+    /// After every successful script.exec (and scene.load).
+    case auto
+    /// Only scene.checkpoint.
+    case manual
 }

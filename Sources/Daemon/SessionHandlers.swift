@@ -28,7 +28,7 @@ extension Daemon {
         table.register(SessionResume.self) { params, connection, reply in
             sessions.resume(params, on: connection, reply)
         }
-        table.register(ScriptExec.self) { params, connection, reply in
+        table.register(ScriptExec.self, withRequestID: { params, requestID, connection, reply in
             var forwarded: [String: JSONValue] = ["code": .string(params.code)]
             if let limit = params.captureLimit {
                 guard limit >= 0, limit <= Self.maxCaptureBytes else {
@@ -43,9 +43,9 @@ extension Daemon {
                 }
                 timeout = Int(seconds * 1000)
             }
-            sessions.call(params.session, on: connection, method: ScriptExec.name, params: .object(forwarded),
+            sessions.call(params.session, on: connection, request: requestID, method: ScriptExec.name, params: .object(forwarded),
                           timeoutMilliseconds: timeout, reply)
-        }
+        })
         table.register(SceneInfo.self) { params, connection, reply in
             if let offset = params.offset, offset < 0 {
                 return reply(.failure(.invalidParams(path: "params.offset", reason: "must not be negative")))
@@ -62,6 +62,21 @@ extension Daemon {
         table.register(SceneObject.self) { params, connection, reply in
             sessions.call(params.session, on: connection, method: SceneObject.name, params: ["name": .string(params.name)],
                           timeoutMilliseconds: nil, reply)
+        }
+        table.register(SceneCheckpoint.self, withRequestID: { params, requestID, connection, reply in
+            sessions.checkpoint(params, on: connection, request: requestID, reply)
+        })
+        table.register(SceneCheckpoints.self) { params, connection, reply in
+            reply(sessions.listCheckpoints(params.session, on: connection))
+        }
+        table.register(SceneRestore.self, withRequestID: { params, requestID, connection, reply in
+            sessions.restore(params, on: connection, request: requestID, reply)
+        })
+        table.register(SceneLoad.self, withRequestID: { params, requestID, connection, reply in
+            sessions.load(params, on: connection, request: requestID, reply)
+        })
+        table.register(RequestCancel.self) { params, connection, reply in
+            reply(sessions.cancel(params.id, on: connection))
         }
         table.register(APIDescribe.self) { params, connection, reply in
             sessions.call(params.session, on: connection, method: APIDescribe.name, params: ["target": .string(params.target)],

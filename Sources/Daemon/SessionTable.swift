@@ -3,27 +3,39 @@ import Foundation
 import InstancePool
 import JSONRPC
 import Logging
+import Sandbox
 import UVCore
 
 /// Every session of the daemon: opening (leasing from the pool), ownership, resuming, idle
 /// expiry, and routing calls to the session's instance — re-leasing one when it died.
 final class SessionTable {
-    private let pool: InstancePool
-    private let loop: EventLoop
-    private let logger: Logger
+    let pool: InstancePool
+    let loop: EventLoop
+    let logger: Logger
     private let defaultExecTimeoutMilliseconds: Int
     private let defaultIdleTimeoutMilliseconds: UInt64
-    private var sessions: [String: Session] = [:]
+    var sessions: [String: Session] = [:]
     private var sweepTimer: UVCore.Timer?
+    /// Where sessions persist (session.json, journal, checkpoints).
+    let state: StateDirectory
+    /// Unlabelled checkpoints kept per session.
+    let keepCheckpoints: Int
+    /// request.cancel: SIGINT, then SIGTERM after this, then SIGKILL after as long again.
+    let cancelGraceMilliseconds: Int
+    var cancelTimers: [String: UVCore.Timer] = [:]
 
     var count: Int { sessions.count }
 
-    init(pool: InstancePool, loop: EventLoop, logger: Logger, execTimeoutMilliseconds: Int, idleTimeoutMilliseconds: UInt64) {
+    init(pool: InstancePool, loop: EventLoop, logger: Logger, execTimeoutMilliseconds: Int, idleTimeoutMilliseconds: UInt64,
+         state: StateDirectory, keepCheckpoints: Int = 10, cancelGraceMilliseconds: Int = 2_000) {
         self.pool = pool
         self.loop = loop
         self.logger = logger
         self.defaultExecTimeoutMilliseconds = execTimeoutMilliseconds
         self.defaultIdleTimeoutMilliseconds = idleTimeoutMilliseconds
+        self.state = state
+        self.keepCheckpoints = keepCheckpoints
+        self.cancelGraceMilliseconds = cancelGraceMilliseconds
     }
 
     func start() {
@@ -44,6 +56,14 @@ final class SessionTable {
         case .success(let parsed): requirements = parsed
         case .failure(let error): return reply(.failure(error))
         }
+        var policy = CheckpointPolicy.auto
+        if let text = params.checkpoint {
+            guard let parsed = CheckpointPolicy(rawValue: text) else {
+                return reply(.failure(.invalidParams(path: "params.checkpoint", reason: "expected auto or manual, got \(JSON.string(.string(text)))")))
+            }
+            policy = parsed
+        }
+        if let error = sandboxMismatch(params.sandbox) { return reply(.failure(error)) }
         let id = Self.randomID(prefix: "s")
         pool.acquire(requirements, owner: id, client: connection.id) { [unowned self] result in
             switch result {
@@ -58,7 +78,18 @@ final class SessionTable {
                     idleTimeoutMilliseconds: params.idleTimeoutS.map { UInt64($0 * 1000) } ?? defaultIdleTimeoutMilliseconds,
                     owner: connection.id, instance: instance, blender: instance.blenderVersion ?? "unknown",
                     now: loop.nowMilliseconds)
+                session.checkpointPolicy = policy
+                session.openParams = params
+                session.directory = state.session(id)
+                do { try createSessionDirectory(session) } catch {
+                    pool.release(instance)
+                    return reply(.failure(RPCError(code: .internalError, data: [
+                        "reason": .string("cannot create the session directory: \(error)"),
+                        "remedy": "check the daemon's --state-dir is writable and not full",
+                    ])))
+                }
                 sessions[id] = session
+                persist(session)
                 logger.info("session opened", metadata: ["session": "\(id)", "instance": "\(instance.id)", "conn": "\(connection.id)"])
                 reply(.success(openResult(for: session, instance: instance)))
             }
@@ -93,7 +124,8 @@ final class SessionTable {
             SessionInfo(
                 session: session.id, instance: session.instance?.id, blender: session.blender,
                 mine: session.owner == connection.id, attached: session.owner != nil, execs: session.execs,
-                idleS: Double(now - min(now, session.lastActiveMilliseconds)) / 1000)
+                idleS: Double(now - min(now, session.lastActiveMilliseconds)) / 1000,
+                checkpoint: session.currentCheckpoint, checkpoints: session.checkpoints.count)
         }
     }
 
@@ -114,22 +146,29 @@ final class SessionTable {
     func instanceGone(_ instance: Instance) {
         for session in sessions.values where session.instance === instance {
             session.instance = nil
+            session.needsRestore = true
             logger.notice("session lost its instance", metadata: ["session": "\(session.id)", "instance": "\(instance.id)"])
         }
     }
 
+    /// Daemon shutdown: instances go back to the pool, sessions stay on disk for the next run.
     func closeAll() {
-        for session in Array(sessions.values) { end(session, reason: "daemon shutting down") }
+        for session in Array(sessions.values) { end(session, reason: "daemon shutting down", keepOnDisk: true) }
+        for timer in cancelTimers.values { timer.close(nil) }
+        cancelTimers = [:]
         sweepTimer?.close(nil)
         sweepTimer = nil
     }
 
     // MARK: Calls
 
-    /// Runs `method` on the session's instance (leasing a fresh one if it died). A timeout or a
-    /// crash costs the session its instance; the error names the session and the instance.
+    /// Runs `method` on the session's instance (leasing a fresh one if it died), after the
+    /// session's earlier operations. A timeout, crash or cancel costs the session its instance;
+    /// a fresh one is leased, the current checkpoint loaded into it, and the error says which
+    /// (`restored_checkpoint`). A successful script.exec under policy auto is checkpointed
+    /// before the reply, which names the checkpoint.
     func call(
-        _ id: String, on connection: ClientConnection, method: String, params: JSONValue,
+        _ id: String, on connection: ClientConnection, request: RequestID? = nil, method: String, params: JSONValue,
         timeoutMilliseconds: Int?, _ reply: @escaping (Result<JSONValue, RPCError>) -> Void
     ) {
         let session: Session
@@ -138,36 +177,110 @@ final class SessionTable {
         case .success(let found): session = found
         }
         session.lastActiveMilliseconds = loop.nowMilliseconds
-        withInstance(session) { [unowned self] leased in
-            let instance: Instance
-            switch leased {
-            case .failure(let error): return reply(.failure(error))
-            case .success(let found): instance = found
-            }
-            session.callsInFlight += 1
-            instance.call(method, params: params, timeoutMilliseconds: timeoutMilliseconds ?? session.execTimeoutMilliseconds) { result in
-                session.callsInFlight -= 1
-                session.lastActiveMilliseconds = self.loop.nowMilliseconds
+        enqueue(session, connection: connection.id, request: request, reply: reply) { [unowned self] done in
+            run(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { result in
                 if method == ScriptExec.name { session.execs += 1 }
-                switch result {
-                case .success:
+                let finish: (Result<JSONValue, RPCError>) -> Void = { result in
+                    self.journal(session, method: method, params: params, result: result)
                     reply(result)
-                case .failure(let error) where [.invalidParams, .invalidRequest, .methodNotFound, .parseError].contains(error.code):
-                    reply(.failure(Self.clientError(fromWorker: error, method: method)))
-                case .failure(var error):
-                    if error.code == .timeout || error.code == .instanceCrashed {
-                        if session.instance === instance { session.instance = nil }
-                        // Checkpoints (and restoring them) come with the sandbox/checkpoint layer;
-                        // until then the replacement instance starts from an empty scene.
-                        error.data = Self.merging(error.data, ["session": .string(session.id), "restored_checkpoint": .null])
+                    done()
+                }
+                guard case .success(let value) = result, Self.changesScene(method) else { return finish(result) }
+                guard session.checkpointPolicy == .auto, let instance = session.instance else {
+                    return finish(.success(Self.adding(value, ["checkpoint": .null])))
+                }
+                self.saveCheckpoint(session, on: instance, label: nil, auto: true) { saved in
+                    switch saved {
+                    case .success(let checkpoint):
+                        finish(.success(Self.adding(value, ["checkpoint": .string(checkpoint.id)])))
+                    case .failure(let error):
+                        self.logger.error("automatic checkpoint failed: \(error)", metadata: ["session": "\(session.id)"])
+                        finish(.success(Self.adding(value, [
+                            "checkpoint": .null, "checkpoint_error": .string(error.data?["reason"]?.stringValue ?? error.message),
+                        ])))
                     }
-                    reply(.failure(error))
                 }
             }
         }
     }
 
-    private func withInstance(_ session: Session, _ completion: @escaping (Result<Instance, RPCError>) -> Void) {
+    /// Methods whose success changes the scene (and so gets an automatic checkpoint).
+    static func changesScene(_ method: String) -> Bool {
+        method == ScriptExec.name || method == SceneLoad.name
+    }
+
+    /// One call on the session's instance, with recovery on failure. Runs inside the session's
+    /// operation queue.
+    func run(_ session: Session, method: String, params: JSONValue, timeoutMilliseconds: Int?,
+             _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
+        withInstance(session) { [unowned self] leased in
+            let instance: Instance
+            switch leased {
+            case .failure(let error): return completion(.failure(error))
+            case .success(let found): instance = found
+            }
+            if session.cancelRequested {
+                // request.cancel arrived while the instance was being leased.
+                session.cancelRequested = false
+                return completion(.failure(RPCError(code: .cancelled, data: [
+                    "reason": "request.cancel", "stage": "pending", "session": .string(session.id),
+                ])))
+            }
+            session.callsInFlight += 1
+            instance.call(method, params: params, timeoutMilliseconds: timeoutMilliseconds ?? session.execTimeoutMilliseconds) { result in
+                session.callsInFlight -= 1
+                session.lastActiveMilliseconds = self.loop.nowMilliseconds
+                let cancelled = session.cancelRequested
+                session.cancelRequested = false
+                self.stopCancelEscalation(session)
+                switch result {
+                case .success:
+                    completion(result)
+                case .failure(let error) where [.invalidParams, .invalidRequest, .methodNotFound, .parseError].contains(error.code):
+                    completion(.failure(Self.clientError(fromWorker: error, method: method)))
+                case .failure(var error):
+                    let lost = error.code == .timeout || error.code == .instanceCrashed
+                    if cancelled || lost || error.code == .cancelled {
+                        if cancelled && error.code != .timeout {
+                            error = RPCError(code: .cancelled, data: Self.merging(error.data, [
+                                "reason": "request.cancel",
+                                "stage": .string(error.code == .instanceCrashed ? "killed" : "interrupted"),
+                            ]))
+                        }
+                        self.recover(session, from: instance, lost: lost || instance.state == .dead) { recovery in
+                            var extra: [String: JSONValue] = [
+                                "session": .string(session.id),
+                                "restored_checkpoint": recovery.checkpoint.map(JSONValue.string) ?? .null,
+                            ]
+                            if let problem = recovery.error { extra["restore_error"] = .string(problem) }
+                            error.data = Self.merging(error.data, extra)
+                            completion(.failure(error))
+                        }
+                        return
+                    }
+                    if method == ScriptExec.name, [.scriptError, .sandboxViolation].contains(error.code),
+                       session.checkpointPolicy == .auto, let checkpoint = session.currentCheckpoint,
+                       let changes = error.data?["changes"]?.objectValue, !changes.isEmpty {
+                        // Undo what the failed script half did, so the corrected script runs on the
+                        // scene the last good one left (and re-running it does not duplicate objects).
+                        self.loadCheckpoint(checkpoint, of: session, into: instance) { loaded in
+                            var extra: [String: JSONValue] = ["restored_checkpoint": .null]
+                            switch loaded {
+                            case .success: extra["restored_checkpoint"] = .string(checkpoint)
+                            case .failure(let problem): extra["restore_error"] = .string(problem.data?["reason"]?.stringValue ?? problem.message)
+                            }
+                            error.data = Self.merging(error.data, extra)
+                            completion(.failure(error))
+                        }
+                        return
+                    }
+                    completion(.failure(error))
+                }
+            }
+        }
+    }
+
+    func withInstance(_ session: Session, _ completion: @escaping (Result<Instance, RPCError>) -> Void) {
         if let instance = session.instance, instance.state != .dead, instance.state != .stopping {
             return completion(.success(instance))
         }
@@ -186,6 +299,24 @@ final class SessionTable {
                 session.instance = instance
                 session.blender = instance.blenderVersion ?? session.blender
                 logger.info("session got a fresh instance", metadata: ["session": "\(session.id)", "instance": "\(instance.id)"])
+                if session.needsRestore {
+                    session.needsRestore = false
+                    guard let checkpoint = session.currentCheckpoint else {
+                        session.lastRecovery = (nil, nil)
+                        return waiting.forEach { $0(result) }
+                    }
+                    loadCheckpoint(checkpoint, of: session, into: instance) { loaded in
+                        if case .failure(let error) = loaded {
+                            self.logger.error("could not restore checkpoint \(checkpoint) into a fresh instance: \(error)",
+                                              metadata: ["session": "\(session.id)"])
+                            session.lastRecovery = (nil, error.data?["reason"]?.stringValue ?? error.message)
+                        } else {
+                            session.lastRecovery = (checkpoint, nil)
+                        }
+                        waiting.forEach { $0(result) }
+                    }
+                    return
+                }
             }
             waiting.forEach { $0(result) }
         }
@@ -193,7 +324,7 @@ final class SessionTable {
 
     // MARK: Helpers
 
-    private func owned(_ id: String, by connection: ClientConnection) -> Result<Session, RPCError> {
+    func owned(_ id: String, by connection: ClientConnection) -> Result<Session, RPCError> {
         guard let session = sessions[id] else { return .failure(Self.unknown(id)) }
         guard session.owner == connection.id else {
             return .failure(RPCError(code: .unauthorized, data: [
@@ -204,8 +335,10 @@ final class SessionTable {
         return .success(session)
     }
 
-    private func end(_ session: Session, reason: String) {
+    private func end(_ session: Session, reason: String, keepOnDisk: Bool = false) {
         sessions[session.id] = nil
+        failQueued(session, with: Self.unknown(session.id))
+        if !keepOnDisk { removeSessionDirectory(session) }
         session.waitingForInstance.forEach { $0(.failure(Self.unknown(session.id))) }
         session.waitingForInstance = []
         if let instance = session.instance { pool.release(instance) }
@@ -227,6 +360,24 @@ final class SessionTable {
             kind: instance.kind.rawValue, headless: instance.headless)
     }
 
+    /// A session asking for a tier gets it or -32002: spawned instances run the daemon's tier,
+    /// attached GUIs are trusted.
+    private func sandboxMismatch(_ requested: String?) -> RPCError? {
+        guard let requested else { return nil }
+        guard let tier = SandboxTier(rawValue: requested) else {
+            return .invalidParams(path: "params.sandbox", reason: "expected strict, standard or trusted, got \(JSON.string(.string(requested)))")
+        }
+        let spawned = pool.configuration.sandbox?.tier
+        if tier == .trusted { return nil }  // matched against attached GUIs by `headless: false` below
+        guard spawned == tier else {
+            return RPCError(code: .noInstance, data: [
+                "reason": .string("this daemon's spawned instances run the \(spawned?.rawValue ?? "unsandboxed") tier, not \(tier.rawValue)"),
+                "remedy": .string("omit sandbox, or restart blenderd with --sandbox \(tier.rawValue)"),
+            ])
+        }
+        return nil
+    }
+
     static func requirements(from params: SessionOpen.Params) -> Result<Requirements, RPCError> {
         var device = Requirements.Device.auto
         switch params.device {
@@ -245,7 +396,12 @@ final class SessionTable {
                 return .failure(.invalidParams(path: "params.blender", reason: "\(error)"))
             }
         }
-        return .success(Requirements(device: device, headless: params.headless, blender: version, engine: params.engine))
+        // The trusted tier exists only in a GUI Blender its owner attached.
+        let headless = params.sandbox == SandboxTier.trusted.rawValue ? false : params.headless
+        if params.sandbox == SandboxTier.trusted.rawValue, params.headless == true {
+            return .failure(.invalidParams(path: "params.headless", reason: "the trusted tier is only an attached GUI Blender: headless must be false or absent"))
+        }
+        return .success(Requirements(device: device, headless: headless, blender: version, engine: params.engine))
     }
 
     /// A worker's protocol-level error, as the client should see it: its -32602 names the

@@ -5,6 +5,7 @@ import Daemon
 import InstancePool
 import JSONRPC
 import Logging
+import Sandbox
 
 #if canImport(Glibc)
 import Glibc
@@ -69,6 +70,12 @@ struct BlenderdCommand: ParsableCommand {
     @Option(help: "Recycle an instance whose resident memory exceeds this many MiB.")
     var maxRssMb: Int = 4096
 
+    @Option(help: "Sandbox of spawned instances: strict (bubblewrap required; default), standard (every layer the machine has), trusted (only attached GUI Blenders; refused with spawned instances).")
+    var sandbox: String = SandboxTier.default.rawValue
+
+    @Option(help: "State directory: sessions, journals, checkpoints, workspaces (default: $XDG_STATE_HOME/blenderd, else ~/.local/state/blenderd; a non-default --socket gets its own subdirectory).")
+    var stateDir: String?
+
     func validate() throws {
         guard warm >= 0, maxInstances >= 1, warm <= maxInstances else {
             throw ValidationError("need 0 <= --warm <= --max-instances and --max-instances >= 1")
@@ -83,6 +90,8 @@ struct BlenderdCommand: ParsableCommand {
         guard maxQueueBytes >= 64 << 10 else { throw ValidationError("--max-queue-bytes must be at least 65536") }
         guard slowClientTimeout > 0 else { throw ValidationError("--slow-client-timeout must be positive") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
+        guard SandboxTier(rawValue: sandbox) != nil else { throw ValidationError("--sandbox takes strict, standard or trusted") }
+        if let stateDir, !stateDir.hasPrefix("/") { throw ValidationError("--state-dir must be an absolute path") }
     }
 
     func run() throws {
@@ -113,15 +122,18 @@ struct BlenderdCommand: ParsableCommand {
             launchers: launchers, warm: launchers.isEmpty ? 0 : warm, maxInstances: maxInstances,
             recycleAfterJobs: recycleAfter, recycleAboveRSSBytes: maxRssMb << 20,
             gpus: GPUPolicy(argument: gpus) ?? .none)
+        let socketPath = SocketPath.resolve(explicit: socket)
         let configuration = DaemonConfiguration(
-            socketPath: SocketPath.resolve(explicit: socket),
+            socketPath: socketPath,
             limits: limits,
             maxQueueBytes: maxQueueBytes,
             slowClientTimeoutMilliseconds: UInt64(slowClientTimeout * 1000),
             shutdownGraceMilliseconds: UInt64(shutdownGrace * 1000),
             pool: pool,
             execTimeoutMilliseconds: Int(execTimeout * 1000),
-            sessionIdleTimeoutMilliseconds: UInt64(sessionIdleTimeout * 1000))
+            sessionIdleTimeoutMilliseconds: UInt64(sessionIdleTimeout * 1000),
+            stateDirectory: stateDir ?? StateDirectory.defaultPath(socketPath: socketPath, defaultSocketPath: SocketPath.defaultPath()),
+            sandboxTier: SandboxTier(rawValue: sandbox) ?? .default)
         do {
             try Daemon(configuration: configuration, logger: logger).run()
         } catch {

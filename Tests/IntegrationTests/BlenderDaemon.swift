@@ -13,6 +13,8 @@ enum BlenderDaemon {
         return try TestDaemon(configure: { configuration in
             configuration.pool = PoolConfiguration(launchers: launchers, warm: 1, maxInstances: 3, queueLimitPerClient: 8)
             configuration.execTimeoutMilliseconds = 30_000
+            // What blenderd does by default: every spawned instance in the strict sandbox.
+            configuration.sandboxTier = .strict
         })
     }
 

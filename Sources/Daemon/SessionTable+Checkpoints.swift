@@ -1,0 +1,285 @@
+import BlenderdProtocol
+import Foundation
+import InstancePool
+import JSONRPC
+
+/// Checkpoints (ARCHITECTURE.md, "Checkpoints"): the worker saves the scene as an uncompressed
+/// .blend into its workspace (the only place its sandbox may write), and the daemon moves the file
+/// into the session's directory, which no sandbox sees — so a script can neither read nor spoil
+/// another checkpoint. Restoring copies the file back into the workspace and loads it with scripts
+/// disabled. Retention keeps the last `keepCheckpoints` unlabelled ones, every labelled one, and
+/// always the current one.
+extension SessionTable {
+    // MARK: Handlers
+
+    func checkpoint(_ params: SceneCheckpoint.Params, on connection: ClientConnection, request: RequestID?,
+                    _ reply: @escaping (Result<CheckpointInfo, RPCError>) -> Void) {
+        if let label = params.label, label.isEmpty || label.count > 200 {
+            return reply(.failure(.invalidParams(path: "params.label", reason: "must be 1 to 200 characters")))
+        }
+        onInstance(params.session, on: connection, request: request, reply) { [unowned self] session, instance, finish in
+            saveCheckpoint(session, on: instance, label: params.label, auto: false) { result in
+                if case .success(let checkpoint) = result {
+                    self.journal(session, entry: ["method": .string(SceneCheckpoint.name), "ok": true, "checkpoint": .string(checkpoint.id)])
+                }
+                finish(result)
+            }
+        }
+    }
+
+    func listCheckpoints(_ id: String, on connection: ClientConnection) -> Result<SceneCheckpoints.Result, RPCError> {
+        owned(id, by: connection).map { session in
+            SceneCheckpoints.Result(checkpoints: session.checkpoints, current: session.currentCheckpoint,
+                                    policy: session.checkpointPolicy.rawValue, keep: keepCheckpoints)
+        }
+    }
+
+    func restore(_ params: SceneRestore.Params, on connection: ClientConnection, request: RequestID?,
+                 _ reply: @escaping (Result<SceneRestore.Result, RPCError>) -> Void) {
+        if case .success(let session) = owned(params.session, by: connection),
+           !session.checkpoints.contains(where: { $0.id == params.checkpoint }) {
+            return reply(.failure(.invalidParams(path: "params.checkpoint", reason: "no checkpoint \(params.checkpoint) in this session")
+                .adding(["available": .array(session.checkpoints.map { .string($0.id) })])))
+        }
+        onInstance(params.session, on: connection, request: request, reply) { [unowned self] session, instance, finish in
+            loadCheckpoint(params.checkpoint, of: session, into: instance) { result in
+                self.journal(session, entry: ["method": .string(SceneRestore.name), "ok": .bool((try? result.get()) != nil),
+                                              "checkpoint": .string(params.checkpoint)])
+                finish(result)
+            }
+        }
+    }
+
+    /// scene.load: the file is placed in the instance's workspace (the worker may only read
+    /// there and in the system), loaded with scripts off, then removed.
+    func load(_ params: SceneLoad.Params, on connection: ClientConnection, request: RequestID?,
+              _ reply: @escaping (Result<JSONValue, RPCError>) -> Void) {
+        let bytes: Data
+        switch (params.path, params.data) {
+        case (let path?, nil):
+            guard path.hasPrefix("/") else {
+                return reply(.failure(.invalidParams(path: "params.path", reason: "must be an absolute path on the daemon's machine")))
+            }
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                return reply(.failure(.invalidParams(path: "params.path", reason: "cannot read \(path)")))
+            }
+            bytes = contents
+        case (nil, let data?):
+            guard let decoded = Data(base64Encoded: data) else {
+                return reply(.failure(.invalidParams(path: "params.data", reason: "not valid base64")))
+            }
+            bytes = decoded
+        default:
+            return reply(.failure(.invalidParams(path: "params", reason: "give exactly one of path and data")))
+        }
+        guard bytes.starts(with: Array("BLENDER".utf8)) || bytes.starts(with: [0x1f, 0x8b]) || bytes.starts(with: [0x28, 0xb5, 0x2f, 0xfd]) else {
+            return reply(.failure(.invalidParams(path: params.path != nil ? "params.path" : "params.data",
+                                                 reason: "not a .blend file (no BLENDER header, not gzip or zstd compressed)")))
+        }
+        onInstance(params.session, on: connection, request: request, reply) { [unowned self] session, instance, finish in
+            let place: String
+            do { place = try scratchPath(in: instance, session: session, name: "load-\(session.journalSequence + 1).blend") } catch {
+                return finish(.failure(Self.storageError("cannot prepare the file for loading", error)))
+            }
+            do { try bytes.write(to: URL(fileURLWithPath: place)) } catch {
+                return finish(.failure(Self.storageError("cannot write the file into the workspace", error)))
+            }
+            run(session, method: SceneLoad.name, params: ["path": .string(place)], timeoutMilliseconds: nil) { result in
+                try? FileManager.default.removeItem(atPath: place)
+                let done: (Result<JSONValue, RPCError>) -> Void = { result in
+                    self.journal(session, method: SceneLoad.name, params: ["bytes": .number(JSONNumber(bytes.count))], result: result)
+                    finish(result)
+                }
+                guard case .success(let value) = result, session.checkpointPolicy == .auto, let instance = session.instance else {
+                    return done(result.map { Self.adding($0, ["checkpoint": .null]) })
+                }
+                self.saveCheckpoint(session, on: instance, label: nil, auto: true) { saved in
+                    done(.success(Self.adding(value, ["checkpoint": (try? saved.get()).map { .string($0.id) } ?? .null])))
+                }
+            }
+        }
+    }
+
+    /// Runs `body` in the session's queue once it has an instance.
+    private func onInstance<T>(
+        _ id: String, on connection: ClientConnection, request: RequestID?, _ reply: @escaping (Result<T, RPCError>) -> Void,
+        _ body: @escaping (Session, Instance, @escaping (Result<T, RPCError>) -> Void) -> Void
+    ) {
+        let session: Session
+        switch owned(id, by: connection) {
+        case .failure(let error): return reply(.failure(error))
+        case .success(let found): session = found
+        }
+        session.lastActiveMilliseconds = loop.nowMilliseconds
+        enqueue(session, connection: connection.id, request: request, reply: reply) { [unowned self] done in
+            withInstance(session) { leased in
+                switch leased {
+                case .failure(let error):
+                    reply(.failure(error))
+                    done()
+                case .success(let instance):
+                    body(session, instance) { result in
+                        session.lastActiveMilliseconds = self.loop.nowMilliseconds
+                        reply(result)
+                        done()
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Saving and loading
+
+    func saveCheckpoint(_ session: Session, on instance: Instance, label: String?, auto: Bool,
+                        _ completion: @escaping (Result<CheckpointInfo, RPCError>) -> Void) {
+        let id = "c\(session.nextCheckpointNumber)"
+        session.nextCheckpointNumber += 1
+        let final = state.checkpoints(session.id) + "/\(id).blend"
+        let target: String
+        do { target = try scratchPath(in: instance, session: session, name: "\(id).blend") } catch {
+            return completion(.failure(Self.storageError("cannot prepare the checkpoint file", error)))
+        }
+        instance.call("checkpoint.save", params: ["path": .string(target)], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
+            switch result {
+            case .failure(let error):
+                try? FileManager.default.removeItem(atPath: target)
+                if error.code == .timeout || error.code == .instanceCrashed {
+                    if session.instance === instance { session.instance = nil }
+                    session.needsRestore = true
+                }
+                completion(.failure(error))
+            case .success(let value):
+                do {
+                    if target != final { try Self.move(target, to: final) }
+                } catch {
+                    try? FileManager.default.removeItem(atPath: target)
+                    return completion(.failure(Self.storageError("cannot move the checkpoint into the session directory", error)))
+                }
+                let bytes = value["bytes"]?.intValue ?? Self.fileSize(final) ?? 0
+                let checkpoint = CheckpointInfo(
+                    id: id, label: label, bytes: bytes, createdAt: Session.rfc3339(Date()), auto: auto, exec: session.execs,
+                    durationMs: value["duration_ms"]?.doubleValue)
+                session.checkpoints.append(checkpoint)
+                session.currentCheckpoint = id
+                prune(session)
+                persist(session)
+                completion(.success(checkpoint))
+            }
+        }
+    }
+
+    func loadCheckpoint(_ id: String, of session: Session, into instance: Instance,
+                        _ completion: @escaping (Result<SceneRestore.Result, RPCError>) -> Void) {
+        let source = state.checkpoints(session.id) + "/\(id).blend"
+        guard FileManager.default.fileExists(atPath: source) else {
+            return completion(.failure(.invalidParams(path: "params.checkpoint", reason: "checkpoint \(id) has no file any more")))
+        }
+        let target: String
+        do {
+            target = try scratchPath(in: instance, session: session, name: "restore-\(id).blend")
+            if target != source {
+                // A copy, not a link: the sandbox may write its workspace, never the stored file.
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: source, toPath: target)
+            }
+        } catch {
+            return completion(.failure(Self.storageError("cannot copy the checkpoint into the workspace", error)))
+        }
+        instance.call("checkpoint.load", params: ["path": .string(target)], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
+            if target != source { try? FileManager.default.removeItem(atPath: target) }
+            switch result {
+            case .failure(let error):
+                completion(.failure(error))
+            case .success(let value):
+                session.currentCheckpoint = id
+                persist(session)
+                completion(.success(SceneRestore.Result(checkpoint: id, objects: value["objects"]?.intValue,
+                                                        durationMs: value["duration_ms"]?.doubleValue ?? 0)))
+            }
+        }
+    }
+
+    /// After a timeout, crash or cancel: a lost instance is replaced by a fresh one with the
+    /// current checkpoint (withInstance does the loading); an instance that survived (the script
+    /// stopped on SIGINT) gets the current checkpoint loaded in place, undoing the partial script.
+    func recover(_ session: Session, from instance: Instance, lost: Bool,
+                 _ completion: @escaping ((checkpoint: String?, error: String?)) -> Void) {
+        guard sessions[session.id] === session else { return completion((nil, "the session ended")) }
+        if lost {
+            if session.instance === instance { session.instance = nil }
+            session.needsRestore = true
+            withInstance(session) { leased in
+                switch leased {
+                case .success: completion(session.lastRecovery ?? (nil, nil))
+                case .failure(let error): completion((nil, "no fresh instance: \(error.message)"))
+                }
+            }
+            return
+        }
+        guard let checkpoint = session.currentCheckpoint else {
+            return completion((nil, "the session has no checkpoint: the scene is as the interrupted script left it"))
+        }
+        loadCheckpoint(checkpoint, of: session, into: instance) { result in
+            switch result {
+            case .success: completion((checkpoint, nil))
+            case .failure(let error): completion((nil, error.data?["reason"]?.stringValue ?? error.message))
+            }
+        }
+    }
+
+    private func prune(_ session: Session) {
+        let unlabelled = session.checkpoints.filter { $0.label == nil && $0.id != session.currentCheckpoint }
+        guard unlabelled.count > keepCheckpoints else { return }
+        let doomed = Set(unlabelled.prefix(unlabelled.count - keepCheckpoints).map(\.id))
+        for id in doomed {
+            try? FileManager.default.removeItem(atPath: state.checkpoints(session.id) + "/\(id).blend")
+        }
+        session.checkpoints.removeAll { doomed.contains($0.id) }
+    }
+
+    // MARK: Files
+
+    /// A path the worker may write or read: in its workspace when sandboxed, else in the
+    /// session's own directory (an unsandboxed or attached worker can reach it anyway).
+    private func scratchPath(in instance: Instance, session: Session, name: String) throws -> String {
+        let directory = (instance.workspace ?? state.session(session.id)) + "/.blenderd"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return directory + "/" + name
+    }
+
+    private static func move(_ source: String, to destination: String) throws {
+        if rename(source, destination) == 0 { return }
+        // Another file system (a workspace elsewhere): copy, then remove.
+        try? FileManager.default.removeItem(atPath: destination)
+        try FileManager.default.copyItem(atPath: source, toPath: destination)
+        try FileManager.default.removeItem(atPath: source)
+    }
+
+    private static func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+    }
+
+    static func storageError(_ what: String, _ error: any Error) -> RPCError {
+        RPCError(code: .internalError, data: [
+            "reason": .string("\(what): \(error)"),
+            "remedy": "check the daemon's --state-dir: writable, not full",
+        ])
+    }
+
+    static func adding(_ value: JSONValue, _ members: [String: JSONValue]) -> JSONValue {
+        guard var object = value.objectValue else { return value }
+        object.merge(members) { _, new in new }
+        return .object(object)
+    }
+}
+
+extension RPCError {
+    /// The same error with more members in its `data` object.
+    func adding(_ members: [String: JSONValue]) -> RPCError {
+        var copy = self
+        var object = data?.objectValue ?? [:]
+        object.merge(members) { _, new in new }
+        copy.data = .object(object)
+        return copy
+    }
+}

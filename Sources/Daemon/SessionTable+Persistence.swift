@@ -1,0 +1,147 @@
+import BlenderdProtocol
+import Foundation
+import InstancePool
+import JSONRPC
+
+/// What survives a daemon restart, graceful or `kill -9` (StateDirectory.swift for the layout):
+/// `session.json` is rewritten (write, fsync-free rename) whenever the checkpoint list changes;
+/// `journal.jsonl` gets one line per call that touched the scene. At start the daemon reads every
+/// session back as detached: `session.list` shows it, `session.resume` with its token continues on
+/// a fresh instance from its current checkpoint.
+struct PersistedSession: Codable {
+    var id: String
+    var token: String
+    var createdAt: String
+    var params: SessionOpen.Params
+    var policy: CheckpointPolicy
+    var execTimeoutMs: Int
+    var idleTimeoutMs: UInt64
+    var blender: String
+    var execs: Int
+    var checkpoints: [CheckpointInfo]
+    var current: String?
+    var nextCheckpoint: Int
+    var journalSequence: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, token, params, policy, blender, execs, checkpoints, current
+        case createdAt = "created_at", execTimeoutMs = "exec_timeout_ms", idleTimeoutMs = "idle_timeout_ms"
+        case nextCheckpoint = "next_checkpoint", journalSequence = "journal_sequence"
+    }
+}
+
+extension SessionTable {
+    func createSessionDirectory(_ session: Session) throws {
+        try FileManager.default.createDirectory(atPath: state.checkpoints(session.id), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+
+    func removeSessionDirectory(_ session: Session) {
+        guard !session.directory.isEmpty else { return }
+        try? FileManager.default.removeItem(atPath: session.directory)
+    }
+
+    func persist(_ session: Session) {
+        guard !session.directory.isEmpty else { return }
+        let record = PersistedSession(
+            id: session.id, token: session.token, createdAt: session.createdAt, params: session.openParams,
+            policy: session.checkpointPolicy, execTimeoutMs: session.execTimeoutMilliseconds,
+            idleTimeoutMs: session.idleTimeoutMilliseconds, blender: session.blender, execs: session.execs,
+            checkpoints: session.checkpoints, current: session.currentCheckpoint,
+            nextCheckpoint: session.nextCheckpointNumber, journalSequence: session.journalSequence)
+        let path = session.directory + "/session.json"
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = try encoder.encode(record)
+            let temporary = path + ".tmp"
+            // 0600: the file holds the session's token.
+            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            logger.error("cannot persist the session: \(error)", metadata: ["session": "\(session.id)"])
+        }
+    }
+
+    /// One journal line for a call on the session's scene: the code of a script, the outcome,
+    /// the checkpoint it produced.
+    func journal(_ session: Session, method: String, params: JSONValue, result: Result<JSONValue, RPCError>) {
+        var entry: [String: JSONValue] = ["method": .string(method)]
+        if let code = params["code"] { entry["code"] = code }
+        if let bytes = params["bytes"] { entry["bytes"] = bytes }
+        switch result {
+        case .success(let value):
+            entry["ok"] = true
+            entry["checkpoint"] = value["checkpoint"] ?? .null
+            if let ms = value["duration_ms"] { entry["duration_ms"] = ms }
+        case .failure(let error):
+            entry["ok"] = false
+            entry["error"] = .number(JSONNumber(Int(error.code.rawValue)))
+            if let type = error.data?["type"] { entry["type"] = type }
+            if let restored = error.data?["restored_checkpoint"] { entry["restored_checkpoint"] = restored }
+        }
+        journal(session, entry: entry)
+    }
+
+    func journal(_ session: Session, entry: [String: JSONValue]) {
+        guard !session.directory.isEmpty else { return }
+        session.journalSequence += 1
+        var line = entry
+        line["seq"] = .number(JSONNumber(session.journalSequence))
+        line["at"] = .string(Session.rfc3339(Date()))
+        let text = JSON.string(.object(line)) + "\n"
+        let path = session.directory + "/journal.jsonl"
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            logger.error("cannot append to the journal", metadata: ["session": "\(session.id)", "path": "\(path)"])
+            return
+        }
+        defer { Glibc.close(fd) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
+    /// Reads the sessions a previous run left (detached, instance-less, restoring on first use).
+    /// A directory without a readable session.json is left alone and logged.
+    func loadPersisted() {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: state.sessions) else { return }
+        let decoder = JSONDecoder()
+        for name in names.sorted() {
+            let directory = state.session(name)
+            guard let data = manager.contents(atPath: directory + "/session.json"),
+                  let record = try? decoder.decode(PersistedSession.self, from: data), record.id == name else {
+                logger.warning("skipping a session directory without a readable session.json", metadata: ["path": "\(directory)"])
+                continue
+            }
+            guard case .success(let requirements) = Self.requirements(from: record.params) else { continue }
+            let session = Session(
+                id: record.id, token: record.token, requirements: requirements, execTimeoutMilliseconds: record.execTimeoutMs,
+                idleTimeoutMilliseconds: record.idleTimeoutMs, owner: nil, instance: nil, blender: record.blender,
+                now: loop.nowMilliseconds)
+            session.createdAt = record.createdAt
+            session.openParams = record.params
+            session.checkpointPolicy = record.policy
+            session.directory = directory
+            session.execs = record.execs
+            // Files that vanished (a crash mid-prune) are dropped from the list.
+            session.checkpoints = record.checkpoints.filter { manager.fileExists(atPath: state.checkpoints(name) + "/\($0.id).blend") }
+            session.currentCheckpoint = session.checkpoints.contains { $0.id == record.current } ? record.current : session.checkpoints.last?.id
+            session.nextCheckpointNumber = record.nextCheckpoint
+            // session.json is rewritten only with checkpoints; the journal itself counts its lines.
+            let lines = manager.contents(atPath: directory + "/journal.jsonl").map { $0.reduce(0) { $1 == 0x0a ? $0 + 1 : $0 } } ?? 0
+            session.journalSequence = max(record.journalSequence, lines)
+            session.needsRestore = true
+            sessions[session.id] = session
+            logger.info("session restored from the state directory", metadata: [
+                "session": "\(session.id)", "checkpoint": "\(session.currentCheckpoint ?? "none")",
+            ])
+        }
+    }
+}
