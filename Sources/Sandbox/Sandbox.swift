@@ -3,8 +3,9 @@
 //   strict    prlimit <limits> -- bwrap <namespaces, binds> -- <worker>; refuses (SandboxError)
 //             when bwrap, user namespaces or prlimit are missing.
 //   standard  the same where it can; without bwrap it falls back to
-//             prlimit <limits> -- setpriv --no-new-privs -- <worker>  with the scrubbed environment
-//             and the session directory as working directory, and reports bubblewrap as not applied.
+//             prlimit <limits> -- unshare --user --map-current-user --net -- setpriv --no-new-privs -- <worker>
+//             with the scrubbed environment and the session directory as working directory (Landlock,
+//             applied by the worker, is then the file-system layer), and reports bubblewrap as not applied.
 //   trusted   the command unchanged (an attached GUI; the daemon never spawns these).
 
 public struct SandboxedCommand: Equatable, Sendable {
@@ -50,6 +51,12 @@ public enum Sandbox {
                 command = CommandSpec(executable: setpriv, arguments: ["--no-new-privs", "--"] + command.argv,
                                       environment: command.environment, workingDirectory: command.workingDirectory)
             }
+            if let unshare = plan.unshare {
+                // A new user namespace (mapping our uid to itself) lets an unprivileged process
+                // own a network namespace with only loopback in it.
+                command = CommandSpec(executable: unshare, arguments: ["--user", "--map-current-user", "--net", "--"] + command.argv,
+                                      environment: command.environment, workingDirectory: command.workingDirectory)
+            }
         }
         if let prlimit = plan.prlimit, !rlimits.isEmpty {
             command = CommandSpec(executable: prlimit, arguments: rlimits.map(\.prlimitOption) + ["--"] + command.argv,
@@ -66,6 +73,7 @@ public enum Sandbox {
         var bubblewrap: String?
         var prlimit: String?
         var setpriv: String?
+        var unshare: String?
         /// Set when the tier refuses what the host offers.
         var error: SandboxError?
     }
@@ -102,6 +110,20 @@ public enum Sandbox {
             }
             if tier.requiresOSLayer, plan.error == nil { plan.error = error }
             layers.append(.init(name: .bubblewrap, status: .notApplied, reason: reason))
+        }
+
+        // network namespace
+        if policy.allowNetwork {
+            layers.append(.init(name: .networkNamespace, status: .notApplied, reason: "the policy keeps the host network (standard tier)"))
+        } else if plan.bubblewrap != nil {
+            layers.append(.init(name: .networkNamespace, status: .applied, detail: "bwrap --unshare-net: loopback only"))
+        } else if let unshare = host.unsharePath, host.userNamespaces.isAvailable {
+            plan.unshare = unshare
+            layers.append(.init(name: .networkNamespace, status: .applied, detail: "\(unshare) --user --map-current-user --net: loopback only"))
+        } else {
+            layers.append(.init(name: .networkNamespace, status: .notApplied,
+                                reason: host.unsharePath == nil ? "neither bwrap nor unshare found (apt-get install bubblewrap util-linux)"
+                                    : "user namespaces unavailable, so no unprivileged network namespace"))
         }
 
         // landlock

@@ -31,6 +31,8 @@ public struct SandboxHost: Sendable {
     public var prlimitPath: String?
     /// util-linux setpriv, for no_new_privs when there is no bwrap; nil when not installed.
     public var setprivPath: String?
+    /// util-linux unshare, for a network namespace when there is no bwrap; nil when not installed.
+    public var unsharePath: String?
     /// Whether bwrap can create a user namespace for us.
     public var userNamespaces: Availability
     /// Whether the kernel has the Landlock LSM enabled (listed in /sys/kernel/security/lsm).
@@ -38,11 +40,13 @@ public struct SandboxHost: Sendable {
     /// What is at a path, without following a final symlink.
     public var pathKind: @Sendable (String) -> PathKind
 
-    public init(bubblewrapPath: String?, prlimitPath: String?, setprivPath: String? = nil, userNamespaces: Availability = .available,
+    public init(bubblewrapPath: String?, prlimitPath: String?, setprivPath: String? = nil, unsharePath: String? = nil,
+                userNamespaces: Availability = .available,
                 landlock: Availability = .available, pathKind: @escaping @Sendable (String) -> PathKind) {
         self.bubblewrapPath = bubblewrapPath
         self.prlimitPath = prlimitPath
         self.setprivPath = setprivPath
+        self.unsharePath = unsharePath
         self.userNamespaces = userNamespaces
         self.landlock = landlock
         self.pathKind = pathKind
@@ -53,6 +57,7 @@ public struct SandboxHost: Sendable {
         SandboxHost(bubblewrapPath: findExecutable("bwrap", in: searchPath),
                     prlimitPath: findExecutable("prlimit", in: searchPath),
                     setprivPath: findExecutable("setpriv", in: searchPath),
+                    unsharePath: findExecutable("unshare", in: searchPath),
                     userNamespaces: detectUserNamespaces(),
                     landlock: detectLandlock(),
                     pathKind: lstatKind)

@@ -4,11 +4,14 @@
 public struct SandboxReport: Hashable, Sendable, Codable {
     public enum LayerName: String, Hashable, Sendable, Codable, CaseIterable {
         case bubblewrap
+        /// No network but loopback: bwrap's --unshare-net, or `unshare --net` when bwrap is missing.
+        case networkNamespace = "network_namespace"
         case landlock
         case noNewPrivs = "no_new_privs"
         case rlimits
         /// The worker's Python audit hook: clear errors for forbidden calls, not a boundary.
         case auditHook = "audit_hook"
+
     }
 
     public enum Status: String, Hashable, Sendable, Codable {

@@ -88,4 +88,31 @@ private let unavailable: String? = {
         #expect((try? String(contentsOfFile: fd3File, encoding: .utf8)) == "via-fd3\n")
         #expect(!output.contains("hunter2"))
     }
+
+    /// The standard tier without bwrap: `unshare` gives the worker a network namespace with only
+    /// loopback, and setpriv sets no_new_privs.
+    @Test(.disabled(if: host.unsharePath == nil || !host.userNamespaces.isAvailable, "needs util-linux unshare and user namespaces"))
+    func unshareFallbackCutsTheNetwork() throws {
+        var withoutBubblewrap = host
+        withoutBubblewrap.bubblewrapPath = nil
+        let session = FileManager.default.temporaryDirectory.path + "/blenderd-unshare-\(getpid())"
+        try FileManager.default.createDirectory(atPath: session, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: session) }
+        let inner = CommandSpec(executable: "/bin/sh", arguments: ["-c",
+            "echo net=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ','); grep -E '^NoNewPrivs:' /proc/self/status | tr -d ' \\t'"],
+            environment: ["PATH": "/usr/bin:/bin"])
+        let wrapped = try Sandbox.wrap(inner, policy: SandboxPolicy(tier: .standard, sessionDirectory: session), host: withoutBubblewrap)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: wrapped.command.executable)
+        process.arguments = wrapped.command.arguments
+        process.environment = wrapped.command.environment
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("net=lo,"), "only loopback: \(output)")
+        #expect(output.contains("NoNewPrivs:1"), "\(output)")
+    }
 }

@@ -12,7 +12,7 @@ import Testing
         #expect(Array(argv[(bwrap + 1)...]) == wrapped.bubblewrap?.arguments)
         #expect(wrapped.command.environment.isEmpty)
         #expect(!argv.contains("SECRET_TOKEN"))
-        #expect(wrapped.report.applied == [.bubblewrap, .noNewPrivs, .rlimits])
+        #expect(wrapped.report.applied == [.bubblewrap, .networkNamespace, .noNewPrivs, .rlimits])
     }
 
     @Test func strictRefusesWithoutBubblewrap() throws {
@@ -55,6 +55,23 @@ import Testing
         #expect(layer.status == .notApplied)
         #expect(layer.reason?.contains("apt-get install bubblewrap") == true)
         #expect(wrapped.report.applied == [.noNewPrivs, .rlimits])
+        #expect(wrapped.report[.networkNamespace]?.reason?.contains("unshare") == true)
+    }
+
+    @Test func standardWithoutBubblewrapStillCutsTheNetworkWithUnshare() throws {
+        let wrapped = try Sandbox.wrap(workerCommand, policy: policy(.standard),
+                                       host: fakeHost(bubblewrap: nil, unshare: "/usr/bin/unshare"))
+        let argv = wrapped.command.argv
+        let unshare = try #require(argv.firstIndex(of: "/usr/bin/unshare"))
+        #expect(Array(argv[(unshare + 1)...].prefix(4)) == ["--user", "--map-current-user", "--net", "--"])
+        #expect(argv.firstIndex(of: "/usr/bin/setpriv").map { $0 > unshare } == true, "setpriv runs inside the namespace")
+        #expect(wrapped.report[.networkNamespace]?.status == .applied)
+
+        let noUserNamespaces = try Sandbox.wrap(workerCommand, policy: policy(.standard),
+                                                host: fakeHost(bubblewrap: nil, unshare: "/usr/bin/unshare",
+                                                               userNamespaces: .unavailable(reason: "sysctl")))
+        #expect(!noUserNamespaces.command.argv.contains("/usr/bin/unshare"))
+        #expect(noUserNamespaces.report[.networkNamespace]?.status == .notApplied)
     }
 
     @Test func trustedIsNotWrapped() throws {

@@ -2,10 +2,11 @@
 
 /// A machine described by hand: which paths exist, and where bwrap, prlimit and setpriv are.
 func fakeHost(bubblewrap: String? = "/usr/bin/bwrap", prlimit: String? = "/usr/bin/prlimit",
-              setpriv: String? = "/usr/bin/setpriv", userNamespaces: SandboxHost.Availability = .available,
+              setpriv: String? = "/usr/bin/setpriv", unshare: String? = nil,
+              userNamespaces: SandboxHost.Availability = .available,
               directories: Set<String> = fakeDirectories, files: Set<String> = ["/etc/ld.so.cache"],
               symlinks: [String: String] = ["/lib": "usr/lib", "/bin": "usr/bin"]) -> SandboxHost {
-    SandboxHost(bubblewrapPath: bubblewrap, prlimitPath: prlimit, setprivPath: setpriv,
+    SandboxHost(bubblewrapPath: bubblewrap, prlimitPath: prlimit, setprivPath: setpriv, unsharePath: unshare,
                 userNamespaces: userNamespaces, landlock: .available) { path in
         if let target = symlinks[path] { return .symlink(target) }
         if directories.contains(path) { return .directory }
