@@ -17,6 +17,9 @@ def parse_args(argv):
     parser.add_argument("--max-frame", type=int, default=64 * 1024 * 1024)
     parser.add_argument("--no-die-with-parent", dest="die_with_parent", action="store_false",
                         help="keep running if the spawning process dies (default: SIGKILL on its death)")
+    parser.add_argument("--sandbox", metavar="JSON", default=None,
+                        help="sandbox policy {tier, workspace, read_only, writable, network}; "
+                             "absent: a trusted worker, nothing applied")
     return parser.parse_args(argv)
 
 
@@ -47,13 +50,23 @@ def die_with_parent():
 
 def main(argv=None, kind="module"):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from .sandbox import config as sandbox_config
+    from .serve import log, on_sigint, serve
+
+    sandbox = None
+    if args.sandbox is not None:
+        try:
+            sandbox = sandbox_config.parse(args.sandbox)
+        except sandbox_config.ConfigError as exc:
+            # Never start unconfined because of a malformed policy.
+            log("bad --sandbox argument: %s" % exc)
+            return 2
     if args.die_with_parent:
         die_with_parent()
     import bpy  # noqa: F401  (the module launcher: importing it starts Blender)
 
     from .methods import handler_table, lifecycle
     from .rpc import Channel
-    from .serve import log, on_sigint, serve
 
     # SIGINT is the daemon's "interrupt the running script" (request.cancel):
     # a KeyboardInterrupt inside a request (answered -32006), ignored when
@@ -69,8 +82,15 @@ def main(argv=None, kind="module"):
     # camera and a light, and a session must not see different scenes depending on whether
     # its instance is fresh or reused.
     lifecycle.reset({})
-    channel.notify("worker.ready", lifecycle.ready_params(kind))
-    return serve(channel, handler_table(kind))
+    lifecycle.headless_preferences()
+    # The engine and device probes run unconfined (GPU drivers open their device
+    # files there); then Landlock and the audit hook, last before ready, so no
+    # request and no user code ever runs unconfined.
+    ready = lifecycle.ready_params(kind)
+    ready["sandbox"] = lifecycle.enter_sandbox(sandbox)
+    ready["startup_ms"] = lifecycle.process_age_ms()
+    channel.notify("worker.ready", ready)
+    return serve(channel, handler_table(kind, sandbox))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Launchers:
 Override the binaries with BLENDERD_TEST_BLENDER / BLENDERD_TEST_BPY_PYTHON.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -53,12 +54,36 @@ def availability(launcher):
     return ([python, "-m", "blenderd.worker", "--fd", "3"], env), None
 
 
+# What the daemon passes as read_only (Sources/Sandbox/SandboxPolicy.swift,
+# systemPaths + workerPaths): the system, the add-on and the venv. The worker adds
+# its own runtime (Python's prefixes, Blender's resources) itself.
+SYSTEM_PATHS = [
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+    "/etc/fonts", "/etc/ssl", "/etc/ca-certificates", "/etc/alternatives",
+    "/etc/localtime", "/etc/timezone", "/etc/mime.types", "/etc/mtab",
+    "/etc/OpenCL", "/etc/glvnd", "/etc/vulkan",
+]
+
+
+def sandbox_policy(workspace, tier="standard", writable=(), network=False):
+    """A --sandbox policy like the daemon's for a worker whose session directory is `workspace`."""
+    read_only = SYSTEM_PATHS + [ADDON, os.path.join(REPO, ".venv")]
+    return {"tier": tier, "workspace": str(workspace), "read_only": read_only,
+            "writable": [str(w) for w in writable], "network": network}
+
+
 class Worker:
-    def __init__(self, launcher):
+    def __init__(self, launcher, sandbox=None, extra_args=()):
+        """`sandbox`: a policy dict passed as --sandbox JSON (None: trusted);
+        `extra_args` are appended verbatim (a malformed --sandbox, say)."""
         spec, reason = availability(launcher)
         if spec is None:
             raise LookupError(reason)
         argv, env = spec
+        if sandbox is not None:
+            argv = argv + ["--sandbox", json.dumps(sandbox)]
+        argv = argv + list(extra_args)
         self.launcher = launcher
         parent, child = socket.socketpair()
         child_fd = child.fileno()

@@ -14,13 +14,13 @@ import pytest
 LAUNCHERS = ["executable", "module"]
 
 
-def start_worker(launcher):
+def start_worker(launcher, sandbox=None):
     from blender_worker import Worker, availability
 
     spec, reason = availability(launcher)
     if spec is None:
         pytest.skip("%s launcher: %s" % (launcher, reason))
-    return Worker(launcher)
+    return Worker(launcher, sandbox=sandbox)
 
 
 @pytest.fixture(scope="session", params=LAUNCHERS)
@@ -36,5 +36,28 @@ def worker(request):
 def fresh_worker(request):
     """A worker of its own, for tests that kill or break it."""
     w = start_worker(request.param)
+    yield w
+    w.close()
+
+
+def sandbox_dirs(base):
+    """A session directory (the workspace) and, beside it, a "home" holding a
+    secret: outside every path the sandbox may read."""
+    workspace, home = base / "workspace", base / "home"
+    workspace.mkdir()
+    home.mkdir()
+    (home / "secret.txt").write_text("s3cret")
+    return workspace, home
+
+
+@pytest.fixture(scope="session", params=LAUNCHERS)
+def sandboxed(request, tmp_path_factory):
+    """One long-lived worker per launcher under `--sandbox` (tier standard, no
+    writable /tmp: Landlock without bubblewrap), with `.workspace` and `.home`."""
+    from blender_worker import sandbox_policy
+
+    workspace, home = sandbox_dirs(tmp_path_factory.mktemp("sandbox-" + request.param))
+    w = start_worker(request.param, sandbox=sandbox_policy(workspace))
+    w.workspace, w.home = workspace, home
     yield w
     w.close()

@@ -2,9 +2,12 @@
 decided without Blender lives in `blenderd.script` and `blenderd.rpc`."""
 
 
-def handler_table(kind):
-    """{method: handler(params)} for a worker of `kind` (executable, module, gui)."""
-    from . import describe, execute, lifecycle, scene
+def handler_table(kind, sandbox=None):
+    """{method: handler(params)} for a worker of `kind` (executable, module, gui);
+    `sandbox` is its SandboxConfig (None: trusted)."""
+    from . import checkpoint, describe, execute, lifecycle, scene
+
+    checkpoints = checkpoint.Checkpoints(sandbox.workspace if sandbox is not None else None)
 
     table = {
         "worker.ping": lifecycle.ping,
@@ -12,10 +15,14 @@ def handler_table(kind):
         "scene.info": scene.scene_info,
         "scene.object": scene.scene_object,
         "api.describe": describe.api_describe,
+        "checkpoint.save": checkpoints.save,
         # headless: ends the process; GUI: detaches, Blender stays open
         "worker.shutdown": lifecycle.shutdown,
     }
     if kind != "gui":
         # An attached GUI is an artist's session: never wipe it from afar.
+        # Loads replace the scene too.
         table["worker.reset"] = lifecycle.reset
+        table["checkpoint.load"] = checkpoints.load
+        table["scene.load"] = checkpoints.scene_load
     return table

@@ -10,8 +10,10 @@ import mathutils
 from ..rpc import errors
 from ..rpc.errors import RpcError
 from ..rpc.messages import Params
+from ..sandbox import audit
+from ..sandbox.policy import permission_hints
 from ..script import capture, changes, jsonsafe, tracebacks
-from . import hints_live, snapshot
+from . import hints_live, lifecycle, snapshot
 
 MAX_CAPTURE = 64 * 1024 * 1024  # a caller cannot ask for more than one frame holds
 
@@ -49,15 +51,17 @@ def script_exec(params):
         where = " (line %s)" % data["line"] if data.get("line") else ""
         raise RpcError(errors.SCRIPT_ERROR, "%s: %s%s" % (data["type"], data["message"], where), data)
 
+    lifecycle.ensure_tempdir()
     before = snapshot.take()
     namespace = _namespace()
     failure = None
     start = time.perf_counter()
-    with capture.captured_output(limit) as (out, err):
+    with capture.captured_output(limit) as (out, err), audit.enforcing() as seen:
         try:
             exec(compiled, namespace)
         except BaseException as exc:  # SystemExit too: sys.exit() must not end the worker
             failure = exc
+    violations = list(seen)
     duration = round((time.perf_counter() - start) * 1000, 3)
     try:
         delta = changes.diff(before, snapshot.take())
@@ -69,6 +73,13 @@ def script_exec(params):
         "stdout_truncated": out.truncated, "stderr_truncated": err.truncated,
         "changes": delta, "reports": out.reports or [], "duration_ms": duration,
     }
+    if violations:
+        try:
+            raise _violation_error(violations, failure, lines, common)
+        finally:
+            if failure is not None:
+                failure.__traceback__ = None
+            failure = None
     if failure is None:
         result = dict(common)
         if "result" in namespace:
@@ -85,6 +96,9 @@ def script_exec(params):
             "line": innermost[1],
             "hints": hints_live.hints_for(failure, innermost[0], code, innermost[1]),
         }
+        policy = audit.policy()
+        if policy is not None:  # EACCES the OS layer raised without the hook seeing it
+            data["hints"] += permission_hints(failure, policy.workspace, policy.write_roots)
         data.update(common)
         where = " (line %d)" % data["line"] if data["line"] else ""
         raise RpcError(_error_code(failure), tracebacks.format_exception_only(failure) + where, data)
@@ -94,3 +108,31 @@ def script_exec(params):
         # Not namespace.clear(): functions the script registered (handlers,
         # drivers) keep using it as their globals.
         failure = None
+
+
+def _violation_error(violations, failure, lines, common):
+    """-32003 for the first violation of the call, even when the script caught
+    it and went on: the daemon (and the LLM) must know the script tried."""
+    first = violations[0]
+    policy = audit.policy()
+    traceback = tracebacks.describe_lines(first.frames, lines)
+    data = {
+        "type": "SandboxViolation",
+        "action": first.action,
+        "target": first.target,
+        "policy": policy.tier if policy is not None else None,
+        "message": first.message,
+        "hints": list(first.hints),
+        "line": traceback[-1]["line"] if traceback else None,
+        "traceback": traceback,
+        "event": first.event,
+        "caught": not isinstance(failure, audit.SandboxViolation) or failure.violation is not first,
+    }
+    if len(violations) > 1:
+        data["violations"] = [dict(v.to_dict(), line=v.frames[-1][0] if v.frames else None) for v in violations]
+    if failure is not None and not isinstance(failure, audit.SandboxViolation):
+        frames = tracebacks.user_frames(failure.__traceback__, lines)
+        data["error"] = {"type": type(failure).__name__, "message": str(failure),
+                         "line": frames[-1][1] if frames else None}
+    data.update(common)
+    return RpcError(errors.SANDBOX_VIOLATION, "Sandbox violation", data)

@@ -2,6 +2,7 @@
 
 import os
 import platform
+import sys
 import time
 
 import bpy
@@ -13,6 +14,8 @@ from ..script import hints
 from ..serve import Stop, log
 
 PROTOCOL_VERSION = 1
+# Blender's temp dir, in the session directory when /tmp is not writable.
+TEMP_SUBDIR = ".blender-tmp"
 _IMPORTED_AT = time.monotonic()
 
 
@@ -123,7 +126,93 @@ def select_gpu():
     return None
 
 
-def ready_params(kind):
+def runtime_paths():
+    """Directories this worker reads code and data from: Python's prefixes (the
+    venv and the Python it was made from), Blender's resources, the add-on.
+    Granted read-only besides the daemon's `read_only`, so a policy that forgot
+    one cannot break a lazy import halfway through a session."""
+    paths = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # the add-on package
+             os.path.dirname(os.path.realpath(bpy.app.binary_path)) if bpy.app.binary_path else None]
+    for kind in ("LOCAL", "SYSTEM"):
+        try:
+            paths.append(bpy.utils.resource_path(kind))
+        except Exception:
+            pass
+    out = []
+    for p in paths:
+        if p and p.startswith("/") and os.path.normpath(p) != "/":
+            p = os.path.realpath(p)
+            if os.path.exists(p) and p not in out:
+                out.append(p)
+    return out
+
+
+def disable_autoexec():
+    """Scripts embedded in .blend files (registered text blocks, Python drivers)
+    must never run: the executable launcher starts Blender with -Y, which turns
+    auto-run on. Setting the preference clears the global flag too (its RNA
+    update does), and every load passes use_scripts=False on top."""
+    filepaths = bpy.context.preferences.filepaths
+    filepaths.use_scripts_auto_execute = True  # a real change, so the update runs
+    filepaths.use_scripts_auto_execute = False
+
+
+def headless_preferences():
+    """Preferences of a headless worker (never saved: background Blender does not
+    write preferences at exit). No preview image in saved .blend files: in
+    background Blender renders it from the scene camera and also writes a
+    freedesktop thumbnail under ~/.cache, which checkpoints must not pay for."""
+    bpy.context.preferences.filepaths.file_preview_type = "NONE"
+    disable_autoexec()
+
+
+def enter_sandbox(config):
+    """Confine this process per `config` (None: trusted). Returns the report."""
+    from ..sandbox import confine
+    from ..sandbox.config import within_any
+
+    if config is None:
+        return confine.trusted_report()
+    # Scripts see the session directory as home and working directory, so
+    # relative paths and "~" land where they may write.
+    os.makedirs(config.workspace, exist_ok=True)
+    os.chdir(config.workspace)
+    os.environ["HOME"] = config.workspace
+    writable = [os.path.realpath(p) for p in config.write_roots]
+    tempdir = bpy.app.tempdir
+    if tempdir and not within_any(os.path.dirname(os.path.realpath(tempdir.rstrip("/"))), writable):
+        # Blender removes its temp dir at exit, which needs the right to delete
+        # in its parent (/tmp): move it into the session directory instead of
+        # granting that. The preference's update purges the old one.
+        base = os.path.join(config.workspace, TEMP_SUBDIR)
+        os.makedirs(base, exist_ok=True)
+        bpy.context.preferences.filepaths.temporary_directory = base
+        tempdir = bpy.app.tempdir
+    tempdir = tempdir.rstrip("/") if tempdir else None
+    if tempdir:
+        import tempfile
+        if not within_any(os.path.realpath(tempfile.gettempdir()), writable):
+            # No writable /tmp (Landlock without bubblewrap): tempfile uses Blender's temp dir.
+            tempfile.tempdir = tempdir
+            os.environ["TMPDIR"] = tempdir
+    gpu = os.environ.get("BLENDERD_GPU_INDEX") is not None
+    return confine.confine(config, tempdir=tempdir, runtime_paths=runtime_paths(), gpu=gpu, log=log)
+
+
+def ensure_tempdir():
+    """Re-create Blender's temp dir if it is gone. When it lives in the session
+    directory, the daemon empties that between leases of a warm instance, and
+    Blender (renders, tempfile) would then fail to write there."""
+    tempdir = bpy.app.tempdir
+    if tempdir and not os.path.isdir(tempdir):
+        try:
+            os.makedirs(tempdir, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            log("cannot re-create the temp dir %s: %s" % (tempdir, exc))
+
+
+def ready_params(kind, sandbox=None):
     build_hash = bpy.app.build_hash
     if isinstance(build_hash, bytes):
         build_hash = build_hash.decode("ascii", "replace")
@@ -147,6 +236,11 @@ def ready_params(kind):
     }
     if os.environ.get("BLENDERD_GPU_INDEX") is not None and bpy.app.background:
         params["gpu"] = _selected_gpu  # null: pinned, but the device could not be enabled
+    if sandbox is None:
+        from ..sandbox import confine
+        sandbox = confine.trusted_report("an attached GUI Blender: the artist's own session" if kind == "gui"
+                                         else "no --sandbox: a trusted worker")
+    params["sandbox"] = sandbox
     return params
 
 
@@ -155,7 +249,8 @@ def ping(params):
 
 
 def reset(params):
-    """Empty scene, preferences untouched.
+    """Empty scene, preferences untouched (except that script auto-run is
+    switched off again, as at start-up).
 
     read_homefile(use_factory_startup=True, use_empty=True) takes ~5 ms on
     3.4 and 4.4; read_factory_settings(use_empty=True) also resets the
@@ -165,11 +260,13 @@ def reset(params):
     non-persistent handlers) is gone either way.
     """
     Params(params)
+    ensure_tempdir()
     start = time.perf_counter()
     result = bpy.ops.wm.read_homefile(use_factory_startup=True, use_empty=True)
     duration = (time.perf_counter() - start) * 1000
     if "FINISHED" not in result:
         raise RpcError(errors.INTERNAL_ERROR, "read_homefile returned %s" % sorted(result))
+    disable_autoexec()  # a script may have turned it on; the next session must not inherit that
     return {"duration_ms": round(duration, 3)}
 
 

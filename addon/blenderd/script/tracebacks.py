@@ -32,6 +32,13 @@ def describe_frames(frames, source_lines):
     ]
 
 
+def describe_lines(pairs, source_lines):
+    """Like describe_frames for (line, function) pairs recorded earlier (frames
+    are gone by then, e.g. a sandbox violation the script caught)."""
+    return [{"line": lineno, "function": function, "text": _line_text(source_lines, lineno)}
+            for lineno, function in pairs]
+
+
 def syntax_error_data(exc, source_lines, filename=SCRIPT_FILENAME):
     """`data` fields for a SyntaxError (incl. IndentationError/TabError).
 
