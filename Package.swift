@@ -58,7 +58,7 @@ let package = Package(
         ),
         .target(name: "DaemonTestSupport", dependencies: ["Daemon", "UVCore", "JSONRPC", "BlenderdClient", "InstancePool", "Sandbox"]),
         .testTarget(name: "UVCoreTests", dependencies: ["UVCore", "DaemonTestSupport"]),
-        .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC", "DaemonTestSupport"]),
+        .testTarget(name: "InstancePoolTests", dependencies: ["InstancePool", "UVCore", "JSONRPC", "DaemonTestSupport", "Sandbox"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "BlenderdProtocolTests", dependencies: ["BlenderdProtocol", "JSONRPC", "DaemonTestSupport"]),

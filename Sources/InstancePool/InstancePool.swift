@@ -222,6 +222,13 @@ public final class InstancePool {
             gpuAssignment.release(id)
             if let sandbox = configuration.sandbox { Workspace.remove(sandbox.workspace(for: id)) }
             logger.error("cannot spawn a worker: \(error)", metadata: ["launcher": "\(launcher)"])
+            if let refusal = error as? SandboxError {
+                // The sandbox cannot be built on this machine (bwrap missing under strict, a policy
+                // exposing a protected path): retrying cannot help, and running bare is not allowed.
+                launcherStatuses[launcherIndex] = .unavailable(reason: "sandbox: \(refusal)")
+                pump()
+                return nil
+            }
             failedStart(launcherIndex: launcherIndex, reason: "spawn failed: \(error)")
             return nil
         }
