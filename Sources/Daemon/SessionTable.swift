@@ -239,6 +239,19 @@ final class SessionTable {
                 case .failure(let error) where [.invalidParams, .invalidRequest, .methodNotFound, .parseError].contains(error.code):
                     completion(.failure(Self.clientError(fromWorker: error, method: method)))
                 case .failure(var error):
+                    if error.code == .scriptError, error.data?["type"]?.stringValue == "MemoryError" {
+                        // Out of memory (the address-space limit): Blender's state after a failed
+                        // allocation cannot be trusted; replace the instance like a crash.
+                        instance.kill(reason: "the script ran out of memory (MemoryError)")
+                        self.recover(session, from: instance, lost: true) { recovery in
+                            error.data = Self.merging(error.data, [
+                                "session": .string(session.id), "instance_replaced": true,
+                                "restored_checkpoint": recovery.checkpoint.map(JSONValue.string) ?? .null,
+                            ])
+                            completion(.failure(error))
+                        }
+                        return
+                    }
                     let lost = error.code == .timeout || error.code == .instanceCrashed
                     if cancelled || lost || error.code == .cancelled {
                         if cancelled && error.code != .timeout {

@@ -171,4 +171,40 @@ struct CheckpointTests {
         #expect(error["data"]?["restored_checkpoint"]?.stringValue == checkpoint)
         #expect(try objects(client, session) == ["Torus"])
     }
+
+    /// Out of memory: the sandbox's address-space limit turns a memory bomb into a MemoryError;
+    /// the instance is replaced anyway (Blender after a failed allocation is not trusted) and the
+    /// scene comes back from the checkpoint.
+    @Test func memoryBombReplacesTheInstanceAndRestores() throws {
+        let client = try BlenderDaemon.client()
+        let session = try client.openSession(["blender": ">=4.2"])
+        defer { close(client, session) }
+        let saved = try client.exec(session, "import bpy\nbpy.ops.mesh.primitive_ico_sphere_add()")
+        let checkpoint = try #require(saved["checkpoint"]?.stringValue)
+        let bomb = try #require(client.error("script.exec", [
+            // One allocation past the limit fails at once; a loop of touched blocks would take tens
+            // of seconds and real RAM to reach the same MemoryError.
+            "session": .string(session), "code": "blob = bytearray(64 << 30)", "timeout_s": 60,
+        ]))
+        #expect(bomb.data?["type"] == "MemoryError", "\(bomb)")
+        #expect(bomb.data?["instance_replaced"] == true)
+        #expect(bomb.data?["restored_checkpoint"]?.stringValue == checkpoint)
+        #expect(try objects(client, session) == ["Icosphere"])
+    }
+
+    /// What a session writes in its directory stays there while it lives and is gone once it
+    /// closes: the next session on that instance starts with an empty workspace.
+    @Test func theWorkspaceIsEmptiedWhenTheSessionCloses() throws {
+        let client = try BlenderDaemon.client()
+        let session = try client.openSession(["blender": "<4"])
+        let wrote = try client.exec(session, "import os\npath = os.path.join(os.environ['HOME'], 'notes.txt')\nopen(path, 'w').write('x')\nresult = path")
+        let path = try #require(wrote["value"]?.stringValue)
+        #expect(FileManager.default.fileExists(atPath: path), "the workspace is the same path outside the sandbox")
+        let instances = try client.call("instance.list")["instances"]?.arrayValue ?? []
+        let mine = try #require(instances.first { $0["session"]?.stringValue == session })
+        #expect(path.hasPrefix(try #require(mine["workspace"]?.stringValue)))
+        #expect(mine["sandbox"]?["tier"] == "strict")
+        close(client, session)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
 }
