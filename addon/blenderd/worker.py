@@ -43,7 +43,9 @@ def die_with_parent():
             return False
     except (OSError, AttributeError):
         return False
-    if os.getppid() != parent or parent == 1:  # parent died before prctl took effect
+    # The parent died before prctl took effect. (A parent of 1 is normal behind bubblewrap,
+    # whose pid namespace makes bwrap's init our parent; bwrap's --die-with-parent covers us.)
+    if os.getppid() != parent:
         os._exit(0)
     return True
 
