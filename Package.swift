@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "blenderctl",
             dependencies: [
-                "BlenderdClient", "JSONRPC",
+                "BlenderdClient", "BlenderdProtocol", "JSONRPC", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,7 +2,8 @@
 """An LL3M-style session against a running blenderd, with no LLM: the steps an agent would take.
 
     create a chair -> a refinement written for an older Blender API fails -> the error, the
-    offending line and the daemon's hints are printed -> the corrected step runs -> scene.info
+    offending line and the daemon's hints are printed -> the corrected step runs -> checkpoints ->
+    scene.info
 
 usage: demo.py SOCKET   (stdlib only; scripts/demo.sh starts the daemon and runs this)
 """
@@ -100,12 +101,21 @@ def main():
         print("line %d: %s" % (line, code.splitlines()[line - 1].strip()))
     for hint in data.get("hints", [])[:3]:
         print("hint: " + hint[:200])
+    if data.get("restored_checkpoint"):
+        print("the half-done step was rolled back to checkpoint %s" % data["restored_checkpoint"])
 
     step("script.exec examples/chair_refine_fixed.py  (the agent's corrected step)")
     _, result, error, ms = run_file(client, session, "chair_refine_fixed.py")
     if error:
         sys.exit("the fixed step failed: %s %s" % (error, json.dumps(error.data)[:2000]))
-    print("ok in %.1f ms; changes: %s" % (ms, summarize_changes(result["changes"])))
+    print("ok in %.1f ms; changes: %s; checkpoint %s" % (ms, summarize_changes(result["changes"]), result.get("checkpoint")))
+
+    step("scene.checkpoints  (one after every successful step; a crash or timeout restores the last)")
+    listed = client.call("scene.checkpoints", session=session)
+    for checkpoint in listed["checkpoints"]:
+        print("%-4s %-6s %8d bytes  saved in %.1f ms  after exec %d%s" % (
+            checkpoint["id"], "auto" if checkpoint["auto"] else "manual", checkpoint["bytes"],
+            checkpoint.get("duration_ms") or 0, checkpoint["exec"], "   <- current" if checkpoint["id"] == listed["current"] else ""))
 
     step("scene.info")
     scene = client.call("scene.info", session=session)

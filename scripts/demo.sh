@@ -15,6 +15,7 @@ run_dir=$(mktemp -d /tmp/blenderd-demo-XXXXXX)
 export BLENDERD_SOCKET="$run_dir/blenderd.sock"
 # A small pool: Debian's Blender 3.4 and bpy 4.4 from .venv, one warm spare.
 "$bin/blenderd" --bpy-python "$PWD/.venv/bin/python" --warm 1 --max-instances 2 --log-level notice \
+    --state-dir "$run_dir/state" \
     2>"$run_dir/blenderd.log" &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$run_dir"' EXIT

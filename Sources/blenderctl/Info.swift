@@ -1,6 +1,7 @@
 import ArgumentParser
 import BlenderdClient
 import BlenderdProtocol
+import Foundation
 import JSONRPC
 
 struct Info: ParsableCommand {
@@ -28,7 +29,18 @@ struct Info: ParsableCommand {
                 framings:     \(info.capabilities.framings.joined(separator: ", ")); attachments: \(info.capabilities.attachments ? "yes" : "no")
                 max frame:    \(info.capabilities.maxFrameBytes) bytes
                 methods:      \(info.capabilities.methods.joined(separator: ", "))
+                instances:    \(info.instances); sessions: \(info.sessions)
+                state dir:    \(info.stateDir ?? "none")
                 """)
+            if let sandbox = info.sandbox {
+                print("sandbox:      \(sandbox.tier.rawValue) (spawned instances; each instance's own report: blenderctl call instance.list)")
+                for layer in sandbox.layers {
+                    let why = layer.detail ?? layer.reason ?? ""
+                    print("  \(layer.name.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(layer.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(why)")
+                }
+            } else {
+                print("sandbox:      none (instances run unsandboxed)")
+            }
         }
     }
 }
