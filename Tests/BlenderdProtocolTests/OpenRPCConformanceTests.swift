@@ -2,6 +2,7 @@ import BlenderdProtocol
 import DaemonTestSupport
 import Foundation
 import JSONRPC
+import Sandbox
 import Testing
 
 /// `protocol/openrpc.json` is the contract; the Swift registry must name exactly its methods,
@@ -52,6 +53,20 @@ struct OpenRPCConformanceTests {
             id: "i1", state: "ready", kind: "module", headless: true, blender: "4.4.0", python: "3.11.7",
             engines: ["CYCLES"], devices: [["type": "CPU", "name": "cpu", "id": "CPU"]], gpu: nil, pid: 42,
             rssBytes: 1 << 20, jobs: 0, session: nil, uptimeS: 1.5)
+        let sandbox = SandboxReport(tier: .strict, layers: SandboxReport.LayerName.allCases.map { name in
+            name == .landlock || name == .auditHook
+                ? .init(name: name, status: .planned, reason: "applied by the worker")
+                : .init(name: name, status: .applied, detail: "here")
+        })
+        var sandboxed = instance
+        sandboxed.id = "i2"
+        sandboxed.session = "s1"
+        sandboxed.sandbox = sandbox
+        sandboxed.workspace = "/state/instances/i2"
+        let checkpoint = CheckpointInfo(id: "c2", label: nil, bytes: 912_384, createdAt: "2026-11-21T07:47:47.125Z",
+                                        auto: true, exec: 3, durationMs: 20.5)
+        let labelled = CheckpointInfo(id: "c3", label: "chair", bytes: 912_384, createdAt: "2026-11-21T07:48:00.000Z",
+                                      auto: false, exec: 3, durationMs: nil)
         let opened = SessionOpen.Result(session: "s1", token: "t1", instance: "i1", blender: "4.4.0", kind: "module", headless: true)
         let encoder = JSONValueEncoder()
         let samples: [String: JSONValue] = [
@@ -60,8 +75,8 @@ struct OpenRPCConformanceTests {
                 DaemonInfo.Result(
                     version: "0", protocolVersion: "0",
                     capabilities: .init(framings: ["ndjson"], attachments: true, maxFrameBytes: 1, methods: ["daemon.ping"]),
-                    uptimeS: 0, connections: 0, pid: 1, instances: 1, sessions: 0)),
-            InstanceList.name: try encoder.encode(InstanceList.Result(instances: [instance])),
+                    uptimeS: 0, connections: 0, pid: 1, instances: 1, sessions: 0, sandbox: sandbox, stateDir: "/state")),
+            InstanceList.name: try encoder.encode(InstanceList.Result(instances: [instance, sandboxed])),
             InstanceSpawn.name: try encoder.encode(InstanceSpawn.Result(instance: instance)),
             InstanceStop.name: try encoder.encode(InstanceStop.Result()),
             SessionOpen.name: try encoder.encode(opened),
@@ -69,10 +84,23 @@ struct OpenRPCConformanceTests {
             SessionClose.name: try encoder.encode(SessionClose.Result()),
             SessionList.name: try encoder.encode(SessionList.Result(sessions: [
                 SessionInfo(session: "s1", instance: "i1", blender: "4.4.0", mine: true, attached: true, execs: 3, idleS: 0.5),
+                SessionInfo(session: "s2", instance: nil, blender: "3.4.1", mine: false, attached: false, execs: 7, idleS: 12,
+                            checkpoint: "c7", checkpoints: 4),
             ])),
             WorkerAttach.name: try encoder.encode(WorkerAttach.Result(instance: "i2")),
+            SceneCheckpoint.name: try encoder.encode(labelled),
+            SceneCheckpoints.name: try encoder.encode(SceneCheckpoints.Result(
+                checkpoints: [checkpoint, labelled], current: "c3", policy: "auto", keep: 10)),
+            SceneRestore.name: try encoder.encode(SceneRestore.Result(checkpoint: "c2", objects: 5, durationMs: 30.1)),
+            RequestCancel.name: try encoder.encode(RequestCancel.Result(cancelled: true, stage: "interrupt")),
         ]
-        let passedThrough: Set<String> = [ScriptExec.name, SceneInfo.name, SceneObject.name, APIDescribe.name]
+        // A session without checkpoints: `current` is absent, not null.
+        let none = try encoder.encode(SceneCheckpoints.Result(checkpoints: [], current: nil, policy: "manual", keep: 10))
+        #expect(none["current"] == nil)
+        #expect(SchemaCheck(document: document).problems(none, try #require(spec[SceneCheckpoints.name]?["result"]?["schema"]),
+                                                          at: "result").isEmpty)
+        // Worker results passed through (scene.load: the worker's plus checkpoint).
+        let passedThrough: Set<String> = [ScriptExec.name, SceneInfo.name, SceneObject.name, APIDescribe.name, SceneLoad.name]
         #expect(Set(samples.keys).union(passedThrough) == Set(MethodRegistry.names), "add a sample for each new typed method")
         for (name, sample) in samples {
             let schema = try #require(spec[name]?["result"]?["schema"], "\(name) has no result schema")
