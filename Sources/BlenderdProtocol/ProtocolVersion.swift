@@ -2,5 +2,5 @@
 /// `protocol/` changes incompatibly; `daemonVersion` is the release of this code.
 public enum BlenderdVersion {
     public static let daemon = "0.1.0"
-    public static let protocolVersion = "0.1"
+    public static let protocolVersion = "0.2"
 }

@@ -55,6 +55,16 @@ public enum SessionOpen: RPCMethod {
         public var blender: String
         public var kind: String
         public var headless: Bool
+        /// session.resume onto a fresh instance: the checkpoint loaded into it (absent: none was
+        /// needed or there is none), and why loading failed.
+        public var restoredCheckpoint: String?
+        public var restoreError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case session, token, instance, blender, kind, headless
+            case restoredCheckpoint = "restored_checkpoint"
+            case restoreError = "restore_error"
+        }
 
         public init(session: String, token: String, instance: String, blender: String, kind: String, headless: Bool) {
             self.session = session

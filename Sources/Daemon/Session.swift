@@ -44,6 +44,8 @@ final class Session {
     var running: (connection: Int, request: RequestID)?
     /// request.cancel asked for the running request: its failure is reported -32006.
     var cancelRequested = false
+    /// Where the running operation is, for request.cancel: only leasing and calling can be cancelled.
+    var phase: OperationPhase = .idle
     var journalSequence = 0
     var createdAt: String
     /// What `session.open` asked for: persisted, so the requirements survive a restart.
@@ -80,4 +82,15 @@ enum CheckpointPolicy: String, Codable, Sendable {
     case auto
     /// Only scene.checkpoint.
     case manual
+}
+
+/// The running operation's step (SessionTable+Queue.swift).
+enum OperationPhase {
+    case idle
+    /// Waiting for an instance (a lease, a restore into a fresh one): cancel before the call starts.
+    case leasing
+    /// The worker runs the client's call: cancel interrupts it.
+    case calling
+    /// The call is over; the daemon saves or loads a checkpoint: too late to cancel.
+    case finishing
 }

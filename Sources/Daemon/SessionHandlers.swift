@@ -46,7 +46,7 @@ extension Daemon {
             sessions.call(params.session, on: connection, request: requestID, method: ScriptExec.name, params: .object(forwarded),
                           timeoutMilliseconds: timeout, reply)
         })
-        table.register(SceneInfo.self) { params, connection, reply in
+        table.register(SceneInfo.self, withRequestID: { params, requestID, connection, reply in
             if let offset = params.offset, offset < 0 {
                 return reply(.failure(.invalidParams(path: "params.offset", reason: "must not be negative")))
             }
@@ -56,13 +56,13 @@ extension Daemon {
             var forwarded: [String: JSONValue] = [:]
             if let offset = params.offset { forwarded["offset"] = .number(JSONNumber(offset)) }
             if let limit = params.limit { forwarded["limit"] = .number(JSONNumber(limit)) }
-            sessions.call(params.session, on: connection, method: SceneInfo.name, params: .object(forwarded),
+            sessions.call(params.session, on: connection, request: requestID, method: SceneInfo.name, params: .object(forwarded),
                           timeoutMilliseconds: nil, reply)
-        }
-        table.register(SceneObject.self) { params, connection, reply in
-            sessions.call(params.session, on: connection, method: SceneObject.name, params: ["name": .string(params.name)],
+        })
+        table.register(SceneObject.self, withRequestID: { params, requestID, connection, reply in
+            sessions.call(params.session, on: connection, request: requestID, method: SceneObject.name, params: ["name": .string(params.name)],
                           timeoutMilliseconds: nil, reply)
-        }
+        })
         table.register(SceneCheckpoint.self, withRequestID: { params, requestID, connection, reply in
             sessions.checkpoint(params, on: connection, request: requestID, reply)
         })
@@ -78,9 +78,9 @@ extension Daemon {
         table.register(RequestCancel.self) { params, connection, reply in
             reply(sessions.cancel(params.id, on: connection))
         }
-        table.register(APIDescribe.self) { params, connection, reply in
-            sessions.call(params.session, on: connection, method: APIDescribe.name, params: ["target": .string(params.target)],
+        table.register(APIDescribe.self, withRequestID: { params, requestID, connection, reply in
+            sessions.call(params.session, on: connection, request: requestID, method: APIDescribe.name, params: ["target": .string(params.target)],
                           timeoutMilliseconds: nil, reply)
-        }
+        })
     }
 }

@@ -17,7 +17,7 @@ extension SessionTable {
         if let label = params.label, label.isEmpty || label.count > 200 {
             return reply(.failure(.invalidParams(path: "params.label", reason: "must be 1 to 200 characters")))
         }
-        onInstance(params.session, on: connection, request: request, reply) { [unowned self] session, instance, finish in
+        onInstance(params.session, on: connection, request: request, method: SceneCheckpoint.name, reply) { [unowned self] session, instance, finish in
             saveCheckpoint(session, on: instance, label: params.label, auto: false) { result in
                 if case .success(let checkpoint) = result {
                     self.journal(session, entry: ["method": .string(SceneCheckpoint.name), "ok": true, "checkpoint": .string(checkpoint.id)])
@@ -41,7 +41,7 @@ extension SessionTable {
             return reply(.failure(.invalidParams(path: "params.checkpoint", reason: "no checkpoint \(params.checkpoint) in this session")
                 .adding(["available": .array(session.checkpoints.map { .string($0.id) })])))
         }
-        onInstance(params.session, on: connection, request: request, reply) { [unowned self] session, instance, finish in
+        onInstance(params.session, on: connection, request: request, method: SceneRestore.name, needsHeadless: true, reply) { [unowned self] session, instance, finish in
             loadCheckpoint(params.checkpoint, of: session, into: instance) { result in
                 self.journal(session, entry: ["method": .string(SceneRestore.name), "ok": .bool((try? result.get()) != nil),
                                               "checkpoint": .string(params.checkpoint)])
@@ -76,7 +76,7 @@ extension SessionTable {
             return reply(.failure(.invalidParams(path: params.path != nil ? "params.path" : "params.data",
                                                  reason: "not a .blend file (no BLENDER header, not gzip or zstd compressed)")))
         }
-        onInstance(params.session, on: connection, request: request, reply) { [unowned self] session, instance, finish in
+        onInstance(params.session, on: connection, request: request, method: SceneLoad.name, needsHeadless: true, reply) { [unowned self] session, instance, finish in
             let place: String
             do { place = try scratchPath(in: instance, session: session, name: "load-\(session.journalSequence + 1).blend") } catch {
                 return finish(.failure(Self.storageError("cannot prepare the file for loading", error)))
@@ -94,15 +94,25 @@ extension SessionTable {
                     return done(result.map { Self.adding($0, ["checkpoint": .null]) })
                 }
                 self.saveCheckpoint(session, on: instance, label: nil, auto: true) { saved in
-                    done(.success(Self.adding(value, ["checkpoint": (try? saved.get()).map { .string($0.id) } ?? .null])))
+                    switch saved {
+                    case .success(let checkpoint):
+                        done(.success(Self.adding(value, ["checkpoint": .string(checkpoint.id)])))
+                    case .failure(let error):
+                        done(.success(Self.adding(value, [
+                            "checkpoint": .null, "checkpoint_error": .string(error.data?["reason"]?.stringValue ?? error.message),
+                        ])))
+                    }
                 }
             }
         }
     }
 
-    /// Runs `body` in the session's queue once it has an instance.
+    /// Runs `body` in the session's queue once it has an instance. A timeout or crash during
+    /// `body` recovers like a call does (fresh instance, current checkpoint) and the error says so
+    /// under the client's method name. `needsHeadless`: loading files is not offered by attached GUIs.
     private func onInstance<T>(
-        _ id: String, on connection: ClientConnection, request: RequestID?, _ reply: @escaping (Result<T, RPCError>) -> Void,
+        _ id: String, on connection: ClientConnection, request: RequestID?, method: String, needsHeadless: Bool = false,
+        _ reply: @escaping (Result<T, RPCError>) -> Void,
         _ body: @escaping (Session, Instance, @escaping (Result<T, RPCError>) -> Void) -> Void
     ) {
         let session: Session
@@ -112,16 +122,38 @@ extension SessionTable {
         }
         session.lastActiveMilliseconds = loop.nowMilliseconds
         enqueue(session, connection: connection.id, request: request, reply: reply) { [unowned self] done in
+            session.phase = .leasing
             withInstance(session) { leased in
+                let answer: (Result<T, RPCError>) -> Void = { result in
+                    session.lastActiveMilliseconds = self.loop.nowMilliseconds
+                    reply(result)
+                    done()
+                }
                 switch leased {
                 case .failure(let error):
-                    reply(.failure(error))
-                    done()
+                    answer(.failure(error))
+                case .success where session.cancelRequested:
+                    answer(.failure(RPCError(code: .cancelled, data: [
+                        "reason": "request.cancel", "stage": "pending", "session": .string(session.id),
+                    ])))
+                case .success(let instance) where needsHeadless && instance.kind == .gui:
+                    answer(.failure(.invalidParams(path: "params.session",
+                        reason: "this session runs in an attached GUI Blender, which does not load files for the daemon; open a headless session (headless: true) for \(method)")))
                 case .success(let instance):
+                    session.phase = .finishing
                     body(session, instance) { result in
-                        session.lastActiveMilliseconds = self.loop.nowMilliseconds
-                        reply(result)
-                        done()
+                        guard case .failure(let error) = result, error.code == .timeout || error.code == .instanceCrashed else {
+                            return answer(result)
+                        }
+                        self.recover(session, from: instance, lost: true) { recovery in
+                            var extra: [String: JSONValue] = [
+                                "session": .string(session.id), "method": .string(method),
+                                "restored_checkpoint": recovery.checkpoint.map(JSONValue.string) ?? .null,
+                            ]
+                            if let problem = recovery.error { extra["restore_error"] = .string(problem) }
+                            // The client's method name replaces the worker's (checkpoint.save → scene.checkpoint).
+                            answer(.failure(error.adding(extra)))
+                        }
                     }
                 }
             }
@@ -188,6 +220,12 @@ extension SessionTable {
         instance.call("checkpoint.load", params: ["path": .string(target)], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
             if target != source { try? FileManager.default.removeItem(atPath: target) }
             switch result {
+            case .failure(let error) where [.invalidParams, .invalidRequest, .methodNotFound].contains(error.code):
+                // The stored file would not load: not the client's params, the daemon's storage.
+                completion(.failure(RPCError(code: .internalError, data: [
+                    "reason": .string("checkpoint \(id) could not be loaded: \(error.data?["reason"]?.stringValue ?? error.message)"),
+                    "checkpoint": .string(id), "worker_error": error.json,
+                ])))
             case .failure(let error):
                 completion(.failure(error))
             case .success(let value):

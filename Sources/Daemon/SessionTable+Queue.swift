@@ -43,6 +43,10 @@ extension SessionTable {
             finished = true
             session.operationRunning = false
             session.running = nil
+            // A cancel that arrived too late must not fall on the next operation.
+            session.cancelRequested = false
+            session.phase = .idle
+            stopCancelEscalation(session)
             pumpOperations(session)
         }
     }
@@ -67,8 +71,18 @@ extension SessionTable {
                 return .success(RequestCancel.Result(cancelled: true, stage: "queued"))
             }
             if let running = session.running, running.connection == connection.id, running.request == request {
-                guard session.callsInFlight > 0, let instance = session.instance else {
-                    // Between steps (e.g. leasing an instance): it will not start the call.
+                switch session.phase {
+                case .idle, .finishing:
+                    // The call itself is over; what is left (saving or loading a checkpoint) runs to the end.
+                    return .success(RequestCancel.Result(cancelled: false, stage: "completing"))
+                case .leasing:
+                    // It will not start the call.
+                    session.cancelRequested = true
+                    return .success(RequestCancel.Result(cancelled: true, stage: "pending"))
+                case .calling:
+                    break
+                }
+                guard let instance = session.instance else {
                     session.cancelRequested = true
                     return .success(RequestCancel.Result(cancelled: true, stage: "pending"))
                 }

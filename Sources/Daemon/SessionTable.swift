@@ -63,7 +63,7 @@ final class SessionTable {
             }
             policy = parsed
         }
-        if let error = sandboxMismatch(params.sandbox) { return reply(.failure(error)) }
+        if let error = sandboxMismatch(params.sandbox, requirements) { return reply(.failure(error)) }
         let id = Self.randomID(prefix: "s")
         pool.acquire(requirements, owner: id, client: connection.id) { [unowned self] result in
             switch result {
@@ -113,8 +113,17 @@ final class SessionTable {
         session.owner = connection.id
         session.lastActiveMilliseconds = loop.nowMilliseconds
         logger.info("session resumed", metadata: ["session": "\(session.id)", "conn": "\(connection.id)"])
+        let restoring = session.instance == nil && session.needsRestore
         withInstance(session) { [unowned self] result in
-            reply(result.map { self.openResult(for: session, instance: $0) })
+            reply(result.map { instance in
+                var opened = self.openResult(for: session, instance: instance)
+                if restoring, let recovery = session.lastRecovery {
+                    // A fresh instance was leased: say which checkpoint it now holds (or why none).
+                    opened.restoredCheckpoint = recovery.checkpoint
+                    opened.restoreError = recovery.error
+                }
+                return opened
+            })
         }
     }
 
@@ -213,6 +222,7 @@ final class SessionTable {
     /// operation queue.
     func run(_ session: Session, method: String, params: JSONValue, timeoutMilliseconds: Int?,
              _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
+        session.phase = .leasing
         withInstance(session) { [unowned self] leased in
             let instance: Instance
             switch leased {
@@ -227,8 +237,10 @@ final class SessionTable {
                 ])))
             }
             session.callsInFlight += 1
+            session.phase = .calling
             instance.call(method, params: params, timeoutMilliseconds: timeoutMilliseconds ?? session.execTimeoutMilliseconds) { result in
                 session.callsInFlight -= 1
+                session.phase = .finishing
                 session.lastActiveMilliseconds = self.loop.nowMilliseconds
                 let cancelled = session.cancelRequested
                 session.cancelRequested = false
@@ -375,7 +387,7 @@ final class SessionTable {
 
     /// A session asking for a tier gets it or -32002: spawned instances run the daemon's tier,
     /// attached GUIs are trusted.
-    private func sandboxMismatch(_ requested: String?) -> RPCError? {
+    private func sandboxMismatch(_ requested: String?, _ requirements: Requirements) -> RPCError? {
         guard let requested else { return nil }
         guard let tier = SandboxTier(rawValue: requested) else {
             return .invalidParams(path: "params.sandbox", reason: "expected strict, standard or trusted, got \(JSON.string(.string(requested)))")
@@ -383,10 +395,8 @@ final class SessionTable {
         let spawned = pool.configuration.sandbox?.tier
         if tier == .trusted { return nil }  // matched against attached GUIs by `headless: false` below
         guard spawned == tier else {
-            return RPCError(code: .noInstance, data: [
-                "reason": .string("this daemon's spawned instances run the \(spawned?.rawValue ?? "unsandboxed") tier, not \(tier.rawValue)"),
-                "remedy": .string("omit sandbox, or restart blenderd with --sandbox \(tier.rawValue)"),
-            ])
+            return pool.noInstanceError(requirements, reason: "this daemon's spawned instances run the \(spawned?.rawValue ?? "unsandboxed") tier, not \(tier.rawValue)")
+                .adding(["remedy": .string("omit sandbox, or restart blenderd with --sandbox \(tier.rawValue)")])
         }
         return nil
     }

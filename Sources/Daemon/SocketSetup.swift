@@ -67,11 +67,11 @@ struct SocketSetup {
         }
     }
 
-    /// Binds with a umask that leaves the socket 0600 from its first instant (no window where it
-    /// is wider), then chmods anyway in case the platform ignored the umask for sockets.
+    /// Binds, then makes the socket 0600. No umask trick: the umask is process-wide, and changing
+    /// it races with every other thread creating files (tests run many daemons in one process; a
+    /// directory made under umask 0177 has no search bit). The directory is already verified 0700
+    /// and ours, so nobody else can reach the socket in the instant before the chmod.
     func bind(_ server: PipeServer) throws(DaemonError) -> ino_t {
-        let previous = umask(0o177)
-        defer { umask(previous) }
         do {
             try server.bind(path: path)
             try sysCheck(chmod(path, 0o600), "chmod 0600 \(path)")

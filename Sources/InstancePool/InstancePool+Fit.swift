@@ -120,7 +120,7 @@ extension InstancePool {
     // MARK: Errors
 
     /// -32002 with `{requirements, available, reason}`.
-    func noInstanceError(_ requirements: Requirements, reason: String) -> RPCError {
+    public func noInstanceError(_ requirements: Requirements, reason: String) -> RPCError {
         RPCError(code: .noInstance, message: "No instance available: \(reason)", data: [
             "requirements": requirements.json,
             "available": .array(availableDescriptions),

@@ -108,6 +108,8 @@ public enum Workspace {
         let manager = FileManager.default
         if manager.fileExists(atPath: path) { try manager.removeItem(atPath: path) }
         try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Exactly 0700 whatever the umask: the sandbox must be able to enter it, nobody else.
+        try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
     }
 
     /// Removes everything inside `path`, keeping the directory (bwrap's bind points at it).

@@ -65,6 +65,14 @@ struct CheckpointTests {
         let bad = try #require(client.error("session.open", ["checkpoint": "sometimes"]))
         #expect(bad.code == .invalidParams)
         #expect(bad.data?["path"] == "params.checkpoint")
+
+        // This daemon's instances are strict: asking for another tier is -32002 with the usual data.
+        let tier = try #require(client.error("session.open", ["sandbox": "standard"]))
+        #expect(tier.code == .noInstance)
+        #expect(tier.data?["requirements"] != nil && tier.data?["available"] != nil, "\(tier)")
+        #expect(tier.data?["reason"]?.stringValue?.contains("strict") == true)
+        let strict = try client.openSession(["sandbox": "strict", "blender": "<4"])
+        close(client, strict)
     }
 
     @Test func crashRestoresTheLastCheckpointIntoAFreshInstance() throws {
@@ -78,7 +86,7 @@ struct CheckpointTests {
         ]))
         #expect(crash.code == .instanceCrashed)
         #expect(crash.data?["exit"]?["signal"]?.intValue == 11)
-        #expect(crash.data?["restored_checkpoint"]?.stringValue == checkpoint)
+        #expect(crash.data?["restored_checkpoint"]?.stringValue == checkpoint, "\(crash)")
         #expect(try objects(client, session) == ["Suzanne"])
     }
 

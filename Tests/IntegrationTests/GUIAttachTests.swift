@@ -32,8 +32,13 @@ struct GUIAttachTests {
         var environment = ProcessInfo.processInfo.environment
         environment["DISPLAY"] = display
         gui.environment = environment
-        gui.standardOutput = FileHandle.nullDevice
-        gui.standardError = FileHandle.nullDevice
+        // Kept for the failure message: why a GUI did not attach is in Blender's own output.
+        let outputPath = NSTemporaryDirectory() + "blenderd-gui-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        gui.standardOutput = output
+        gui.standardError = output
         try gui.run()
         defer {
             if gui.isRunning { kill(gui.processIdentifier, SIGKILL) }
@@ -42,12 +47,15 @@ struct GUIAttachTests {
 
         let client = try BlenderDaemon.client()
         var attached: JSONValue?
-        for _ in 0..<300 where attached == nil {
+        // A GUI Blender starts in ~10 s here alone, but the full suite runs it beside other Blenders
+        // on two cores: allow a minute.
+        for _ in 0..<600 where attached == nil {
             let instances = try client.call("instance.list")["instances"]?.arrayValue ?? []
             attached = instances.first { $0["kind"] == "gui" }
             if attached == nil { usleep(100_000) }
         }
-        let instance = try #require(attached, "the GUI Blender did not attach within 30 s")
+        let blenderOutput = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let instance = try #require(attached, "the GUI Blender did not attach within 60 s; its output:\n\(blenderOutput.suffix(3000))")
         #expect(instance["headless"] == false)
         #expect(instance["blender"]?.stringValue?.hasPrefix("3.4") == true)
 

@@ -8,4 +8,4 @@
 << {"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"frame_too_large","limit":256}},"id":null}
 // The connection is still usable, and daemon.info reports the limit in force.
 >> {"jsonrpc":"2.0","method":"daemon.info","id":3}
-<< {"jsonrpc":"2.0","id":3,"result":{"name":"blenderd","version":"$string","protocol_version":"0.1","capabilities":{"framings":["ndjson","header"],"attachments":true,"max_frame_bytes":256,"methods":"$any"},"uptime_s":"$number","connections":"$integer","pid":"$integer","instances":"$integer","sessions":"$integer","state_dir":"$string"}}
+<< {"jsonrpc":"2.0","id":3,"result":{"name":"blenderd","version":"$string","protocol_version":"0.2","capabilities":{"framings":["ndjson","header"],"attachments":true,"max_frame_bytes":256,"methods":"$any"},"uptime_s":"$number","connections":"$integer","pid":"$integer","instances":"$integer","sessions":"$integer","state_dir":"$string"}}
