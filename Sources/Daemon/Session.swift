@@ -47,6 +47,9 @@ final class Session {
     /// Where the running operation is, for request.cancel: only leasing and calling can be cancelled.
     var phase: OperationPhase = .idle
     var journalSequence = 0
+    /// journal.jsonl, opened on first append and kept open (an open/close per exec would cost
+    /// the hot path two system calls).
+    var journalDescriptor: Int32 = -1
     var createdAt: String
     /// What `session.open` asked for: persisted, so the requirements survive a restart.
     var openParams = SessionOpen.Params()

@@ -36,6 +36,11 @@ extension SessionTable {
                                                 attributes: [.posixPermissions: 0o700])
     }
 
+    func closeJournal(_ session: Session) {
+        if session.journalDescriptor >= 0 { Glibc.close(session.journalDescriptor) }
+        session.journalDescriptor = -1
+    }
+
     func removeSessionDirectory(_ session: Session) {
         guard !session.directory.isEmpty else { return }
         try? FileManager.default.removeItem(atPath: session.directory)
@@ -92,13 +97,15 @@ extension SessionTable {
         line["seq"] = .number(JSONNumber(session.journalSequence))
         line["at"] = .string(Session.rfc3339(Date()))
         let text = JSON.string(.object(line)) + "\n"
-        let path = session.directory + "/journal.jsonl"
-        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            logger.error("cannot append to the journal", metadata: ["session": "\(session.id)", "path": "\(path)"])
-            return
+        if session.journalDescriptor < 0 {
+            let path = session.directory + "/journal.jsonl"
+            session.journalDescriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard session.journalDescriptor >= 0 else {
+                logger.error("cannot append to the journal", metadata: ["session": "\(session.id)", "path": "\(path)"])
+                return
+            }
         }
-        defer { Glibc.close(fd) }
+        let fd = session.journalDescriptor
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

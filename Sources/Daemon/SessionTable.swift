@@ -363,7 +363,8 @@ final class SessionTable {
     private func end(_ session: Session, reason: String, keepOnDisk: Bool = false) {
         sessions[session.id] = nil
         failQueued(session, with: Self.unknown(session.id))
-        if !keepOnDisk { removeSessionDirectory(session) }
+        closeJournal(session)
+        if keepOnDisk { persist(session) } else { removeSessionDirectory(session) }
         session.waitingForInstance.forEach { $0(.failure(Self.unknown(session.id))) }
         session.waitingForInstance = []
         if let instance = session.instance { pool.release(instance) }
