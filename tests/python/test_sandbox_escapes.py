@@ -336,6 +336,7 @@ def test_daemon_environment_is_not_readable(env, session):
 
 def test_signals_to_the_daemon_and_another_worker(env, session):
     mine = session.info()
+    env.daemon.wait_ready(1, client=session.client)  # another instance (a warm spare) to aim at
     others = [i for i in session.client.call("instance.list")["instances"]
               if i["id"] != mine["id"] and i.get("pid") and pid_alive(i["pid"])]
     assert others, "need a second instance (--warm 2)"
@@ -376,6 +377,7 @@ def test_daemon_socket_is_unreachable(env, session):
 def test_worker_channel_does_not_reach_daemon_methods(env, session):
     """The script shares the worker's process, so it can write on the daemon
     channel (fd 3). Daemon methods must not answer there."""
+    env.daemon.wait_ready(1, client=session.client)
     victims = [i for i in session.client.call("instance.list")["instances"] if i["id"] != session.info()["id"]]
     assert victims
     victim = victims[0]
@@ -548,7 +550,9 @@ def test_fork_bomb_is_contained(env, module_session):
     assert took < 7.5, took
     assert err.data["timeout_s"] == 6 and err.data["session"] == s.id
     assert left == 0, "%d processes of the bomb's pid namespace still alive" % left
-    assert process_count() < baseline + 50  # the machine's count is back (others may run things meanwhile)
+    # The machine's count is back near where it was (the bomb made 2000); the precise check is the
+    # namespace count above, this one allows for other work starting processes meanwhile.
+    assert process_count() < baseline + 200, (baseline, process_count())
     assert not ping.errors and ping.p99() < PING_P99_MS, ping.summary()
     assert s.value("import bpy\nresult = sorted(o.name for o in bpy.data.objects)") == ["Before"]
 
