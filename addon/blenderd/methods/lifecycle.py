@@ -164,6 +164,12 @@ def headless_preferences():
     background Blender renders it from the scene camera and also writes a
     freedesktop thumbnail under ~/.cache, which checkpoints must not pay for."""
     bpy.context.preferences.filepaths.file_preview_type = "NONE"
+    # GPU subdivision leaves a final Subdivision Surface modifier to the GPU once a GPU
+    # context exists, which the first EEVEE or Workbench render creates: afterwards the
+    # evaluated mesh (scene.info's bounds and counts, orbit framing) would lack it.
+    # Nothing is drawn headless, so evaluate it on the CPU always.
+    if hasattr(bpy.context.preferences.system, "use_gpu_subdivision"):
+        bpy.context.preferences.system.use_gpu_subdivision = False
     disable_autoexec()
 
 
