@@ -92,7 +92,7 @@ def main(argv=None, kind="module"):
     ready["sandbox"] = lifecycle.enter_sandbox(sandbox)
     ready["startup_ms"] = lifecycle.process_age_ms()
     channel.notify("worker.ready", ready)
-    return serve(channel, handler_table(kind, sandbox))
+    return serve(channel, handler_table(kind, sandbox, notify=channel.notify))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 decided without Blender lives in `blenderd.script` and `blenderd.rpc`."""
 
 
-def handler_table(kind, sandbox=None):
+def handler_table(kind, sandbox=None, notify=None):
     """{method: handler(params)} for a worker of `kind` (executable, module, gui);
-    `sandbox` is its SandboxConfig (None: trusted)."""
-    from . import checkpoint, describe, execute, lifecycle, scene
+    `sandbox` is its SandboxConfig (None: trusted); `notify(method, params)`
+    sends a notification on the worker's channel (render.progress, render.image;
+    None: handlers send none)."""
+    from . import checkpoint, describe, execute, export, lifecycle, render, scene
 
-    checkpoints = checkpoint.Checkpoints(sandbox.workspace if sandbox is not None else None)
+    workspace = sandbox.workspace if sandbox is not None else None
+    checkpoints = checkpoint.Checkpoints(workspace)
 
     table = {
         "worker.ping": lifecycle.ping,
@@ -16,6 +19,8 @@ def handler_table(kind, sandbox=None):
         "scene.object": scene.scene_object,
         "api.describe": describe.api_describe,
         "checkpoint.save": checkpoints.save,
+        "render.views": render.Renderer(workspace, notify).render_views,
+        "scene.export": export.Exporter(workspace).export,
         # headless: ends the process; GUI: detaches, Blender stays open
         "worker.shutdown": lifecycle.shutdown,
     }
