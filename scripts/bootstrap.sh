@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what blenderd needs on a Debian machine, idempotently and quickly when already done:
 #   Debian: libuv1-dev (the daemon), blender (3.4, tests + GUI tests), bubblewrap (sandbox),
-#           xvfb (GUI Blender in tests), socat (a plain NDJSON client), python3-venv.
+#           xvfb (GUI Blender in tests), socat (a plain NDJSON client), python3-venv,
+#           python3-numpy (Debian's Blender uses the system Python; its glTF exporter needs numpy).
 #   PyPI:   bpy==4.4.0 with numpy<2 and pytest, in .venv (the bpy-module launcher and tests).
 # Swift 6.x must already be on PATH (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libuv1-dev blender bubblewrap xvfb socat python3-venv pkg-config; do
+for pkg in libuv1-dev blender bubblewrap xvfb socat python3-venv python3-numpy pkg-config; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
