@@ -126,7 +126,7 @@ def main():
                                          ", ".join(obj.get("materials") or [])))
 
     client.call("session.close", session=session)
-    print("\nsession closed; the instance was reset and returned to the pool")
+    print("\nsession closed; its Blender process is replaced by a fresh one (nothing a script left behind reaches the next session)")
 
 
 if __name__ == "__main__":

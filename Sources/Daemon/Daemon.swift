@@ -154,6 +154,10 @@ public final class Daemon: @unchecked Sendable {
             logger.critical("--sandbox strict: no instance will start: \(missing.name.rawValue) unavailable (\(missing.reason ?? "")); install it or run --sandbox standard")
         }
         pool.sandbox = sandbox
+        pool.reuseInstances = configuration.reuseInstances
+        if configuration.reuseInstances {
+            logger.notice("--reuse-instances: sessions get reset instances; Python state a script leaves can reach the next session")
+        }
         sandboxReport = report
         return pool
     }

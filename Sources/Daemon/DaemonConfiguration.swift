@@ -38,6 +38,9 @@ public struct DaemonConfiguration: Sendable {
     public var sandboxTier: SandboxTier?
     /// rlimits for sandboxed workers; nil: the tier's defaults.
     public var sandboxLimits: ResourceLimits?
+    /// With a sandbox: lease a reset instance to the next session instead of a fresh process
+    /// (PoolConfiguration.reuseInstances says what that gives up).
+    public var reuseInstances: Bool = false
     /// Unlabelled checkpoints kept per session (labelled ones and the current one always are).
     public var keepCheckpoints: Int = 10
     /// request.cancel: SIGINT, then SIGTERM after this long, then SIGKILL after as long again.

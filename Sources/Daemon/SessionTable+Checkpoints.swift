@@ -77,15 +77,17 @@ extension SessionTable {
                                                  reason: "not a .blend file (no BLENDER header, not gzip or zstd compressed)")))
         }
         onInstance(params.session, on: connection, request: request, method: SceneLoad.name, needsHeadless: true, reply) { [unowned self] session, instance, finish in
-            let place: String
-            do { place = try scratchPath(in: instance, session: session, name: "load-\(session.journalSequence + 1).blend") } catch {
-                return finish(.failure(Self.storageError("cannot prepare the file for loading", error)))
-            }
-            do { try bytes.write(to: URL(fileURLWithPath: place)) } catch {
+            let name = "load-\(session.journalSequence + 1).blend"
+            let scratch: ScratchDirectory
+            do {
+                scratch = try scratchDirectory(for: instance, session: session)
+                try scratch.write(name, bytes)
+            } catch {
                 return finish(.failure(Self.storageError("cannot write the file into the workspace", error)))
             }
-            run(session, method: SceneLoad.name, params: ["path": .string(place)], timeoutMilliseconds: nil) { result in
-                try? FileManager.default.removeItem(atPath: place)
+            run(session, method: SceneLoad.name, params: ["path": .string(scratch.file(name))], timeoutMilliseconds: nil) { result in
+                scratch.remove(name)
+                scratch.close()
                 let done: (Result<JSONValue, RPCError>) -> Void = { result in
                     self.journal(session, method: SceneLoad.name, params: ["bytes": .number(JSONNumber(bytes.count))], result: result)
                     finish(result)
@@ -167,24 +169,26 @@ extension SessionTable {
         let id = "c\(session.nextCheckpointNumber)"
         session.nextCheckpointNumber += 1
         let final = state.checkpoints(session.id) + "/\(id).blend"
-        let target: String
-        do { target = try scratchPath(in: instance, session: session, name: "\(id).blend") } catch {
+        let name = "\(id).blend"
+        let scratch: ScratchDirectory
+        do {
+            scratch = try scratchDirectory(for: instance, session: session)
+            scratch.remove(name)
+        } catch {
             return completion(.failure(Self.storageError("cannot prepare the checkpoint file", error)))
         }
-        instance.call("checkpoint.save", params: ["path": .string(target)], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
+        instance.call("checkpoint.save", params: ["path": .string(scratch.file(name))], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
+            defer { scratch.close() }
             switch result {
             case .failure(let error):
-                try? FileManager.default.removeItem(atPath: target)
+                scratch.remove(name)
                 if error.code == .timeout || error.code == .instanceCrashed {
                     if session.instance === instance { session.instance = nil }
                     session.needsRestore = true
                 }
                 completion(.failure(error))
             case .success(let value):
-                do {
-                    if target != final { try Self.move(target, to: final) }
-                } catch {
-                    try? FileManager.default.removeItem(atPath: target)
+                do { try scratch.moveOut(name, to: final) } catch {
                     return completion(.failure(Self.storageError("cannot move the checkpoint into the session directory", error)))
                 }
                 let bytes = value["bytes"]?.intValue ?? Self.fileSize(final) ?? 0
@@ -206,19 +210,18 @@ extension SessionTable {
         guard FileManager.default.fileExists(atPath: source) else {
             return completion(.failure(.invalidParams(path: "params.checkpoint", reason: "checkpoint \(id) has no file any more")))
         }
-        let target: String
+        let name = "restore-\(id).blend"
+        let scratch: ScratchDirectory
         do {
-            target = try scratchPath(in: instance, session: session, name: "restore-\(id).blend")
-            if target != source {
-                // A copy, not a link: the sandbox may write its workspace, never the stored file.
-                try? FileManager.default.removeItem(atPath: target)
-                try FileManager.default.copyItem(atPath: source, toPath: target)
-            }
+            scratch = try scratchDirectory(for: instance, session: session)
+            // A copy, not a link: the sandbox may write its workspace, never the stored file.
+            try scratch.copy(from: source, to: name)
         } catch {
             return completion(.failure(Self.storageError("cannot copy the checkpoint into the workspace", error)))
         }
-        instance.call("checkpoint.load", params: ["path": .string(target)], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
-            if target != source { try? FileManager.default.removeItem(atPath: target) }
+        instance.call("checkpoint.load", params: ["path": .string(scratch.file(name))], timeoutMilliseconds: session.execTimeoutMilliseconds) { [unowned self] result in
+            scratch.remove(name)
+            scratch.close()
             switch result {
             case .failure(let error) where [.invalidParams, .invalidRequest, .methodNotFound].contains(error.code):
                 // The stored file would not load: not the client's params, the daemon's storage.
@@ -277,20 +280,11 @@ extension SessionTable {
 
     // MARK: Files
 
-    /// A path the worker may write or read: in its workspace when sandboxed, else in the
-    /// session's own directory (an unsandboxed or attached worker can reach it anyway).
-    private func scratchPath(in instance: Instance, session: Session, name: String) throws -> String {
-        let directory = (instance.workspace ?? state.session(session.id)) + "/.blenderd"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return directory + "/" + name
-    }
-
-    private static func move(_ source: String, to destination: String) throws {
-        if rename(source, destination) == 0 { return }
-        // Another file system (a workspace elsewhere): copy, then remove.
-        try? FileManager.default.removeItem(atPath: destination)
-        try FileManager.default.copyItem(atPath: source, toPath: destination)
-        try FileManager.default.removeItem(atPath: source)
+    /// Where the worker and the daemon exchange files: `.blenderd` in the instance's workspace
+    /// when sandboxed, else in the session's own directory (an unsandboxed or attached worker can
+    /// reach that anyway). ScratchDirectory.swift says why no path in it is ever followed.
+    private func scratchDirectory(for instance: Instance, session: Session) throws(ScratchError) -> ScratchDirectory {
+        try ScratchDirectory(base: instance.workspace ?? state.session(session.id))
     }
 
     private static func fileSize(_ path: String) -> Int? {

@@ -60,11 +60,23 @@ extension SessionTable {
             encoder.outputFormatting = [.sortedKeys]
             let data = try encoder.encode(record)
             let temporary = path + ".tmp"
+            // write + rename, no fsync: FileManager.createFile fsyncs (milliseconds on the loop
+            // thread, stalling every client); a crash may lose the last update, never corrupt one.
             // 0600: the file holds the session's token.
-            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteUnknown)
+            let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let complete = data.withUnsafeBytes { raw -> Bool in
+                guard let base = raw.baseAddress else { return true }
+                var offset = 0
+                while offset < raw.count {
+                    let written = Glibc.write(fd, base + offset, raw.count - offset)
+                    if written <= 0 { return false }
+                    offset += written
+                }
+                return true
             }
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            Glibc.close(fd)
+            guard complete, rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
             logger.error("cannot persist the session: \(error)", metadata: ["session": "\(session.id)"])
         }

@@ -98,6 +98,11 @@ extension InstancePool {
             recycle(instance, reason: reason)
             return
         }
+        guard configuration.reuseInstances else {
+            // One process per lease: nothing the last session's scripts left behind can reach the next.
+            recycle(instance, reason: "its session ended (a fresh process for every session)")
+            return
+        }
         if let workspace = instance.workspace {
             // The next session must not see this one's files.
             do { try Workspace.empty(workspace) } catch {

@@ -40,6 +40,8 @@ public final class InstancePool {
     var stopCompletions: [String: [(Result<Void, RPCError>) -> Void]] = [:]
     private var runners: [ObjectIdentifier: CommandRunner] = [:]
     private var healthTimer: UVCore.Timer?
+    /// Per-instance process limits (PidsCgroup.swift); made at start when the pool sandboxes.
+    private var pidsCgroup: Result<PidsCgroup, PidsCgroupError>?
     var queueTimer: UVCore.Timer?
 
     struct LauncherFacts {
@@ -76,6 +78,16 @@ public final class InstancePool {
             logger.warning("no launchers: only attached GUI Blenders can serve sessions — pass --blender or --bpy-python")
         }
         startGPUDetection()
+        if configuration.sandbox != nil {
+            pidsCgroup = PidsCgroup.create()
+            switch pidsCgroup {
+            case .success(let cgroup)?:
+                cgroup.removeStale()
+                logger.info("process limits: a pids cgroup per instance under \(cgroup.parent)")
+            case .failure(let error)?: logger.notice("no pids cgroup: \(error.reason); only RLIMIT_NPROC limits processes (not for root)")
+            case nil: break
+            }
+        }
         for (index, launcher) in configuration.launchers.enumerated() {
             let runner = LauncherProbe.run(loop: loop, launcher: launcher, timeoutMilliseconds: configuration.probeTimeoutMilliseconds) {
                 [weak self] status in self?.probeFinished(index, status)
@@ -200,7 +212,11 @@ public final class InstancePool {
             var spec = launcher.spec(gpu: gpu)
             var prepared: InstanceSandbox.PreparedLaunch?
             if let sandbox = configuration.sandbox {
-                let launch = try sandbox.prepare(instanceID: id, spec: spec, launcher: launcher)
+                var launch = try sandbox.prepare(instanceID: id, spec: spec, launcher: launcher)
+                if let limit = processCountLimit(for: id) {
+                    launch.report.update(limit.layer)
+                    if let procs = limit.procs { launch.spec = PidsCgroup.joining(procs, launch.spec) }
+                }
                 prepared = launch
                 spec = launch.spec
                 if !launch.skippedPaths.isEmpty {
@@ -312,9 +328,22 @@ public final class InstancePool {
         }
     }
 
+    /// The pids cgroup layer for a new instance: the procs file its command joins, and the report.
+    private func processCountLimit(for id: String) -> (procs: String?, layer: SandboxReport.Layer)? {
+        guard let sandbox = configuration.sandbox, sandbox.tier.wraps, let pidsCgroup else { return nil }
+        let maximum = sandbox.limits?.processes ?? ResourceLimits.defaults(for: sandbox.tier).processes ?? 512
+        switch pidsCgroup.flatMap({ $0.prepare(instance: id, maximum: maximum) }) {
+        case .success(let procs):
+            return (procs, .init(name: .pidsCgroup, status: .applied, detail: "pids.max \(maximum) for the worker and everything it starts"))
+        case .failure(let error):
+            return (nil, .init(name: .pidsCgroup, status: .notApplied, reason: error.reason))
+        }
+    }
+
     private func instanceDied(_ instance: Instance, _ death: InstanceDeath) {
         instances.removeAll { $0 === instance }
-        if let workspace = instance.workspace { Workspace.remove(workspace) }
+        if case .success(let cgroup)? = pidsCgroup { cgroup.removeWhenEmpty(instance: instance.id) }
+        if let workspace = instance.workspace { Workspace.removeInBackground(workspace) }
         evicting.remove(instance.id)
         gpuAssignment.release(instance.id)
         if !death.expected {
@@ -430,6 +459,7 @@ public final class InstancePool {
     private func checkShutdownComplete() {
         guard isShuttingDown, instances.isEmpty, runners.values.allSatisfy({ !$0.isRunning }) else { return }
         runners = [:]
+        if case .success(let cgroup)? = pidsCgroup { cgroup.removeParentWhenEmpty() }
         let completions = shutdownCompletions
         shutdownCompletions = []
         if !completions.isEmpty { logger.info("instance pool stopped") }

@@ -124,6 +124,16 @@ public enum Workspace {
         try? forceRemove(path)
     }
 
+    /// Removes a dead instance's workspace without holding up the loop thread: a workspace can
+    /// hold thousands of files (Blender's and Mesa's caches under its HOME), and deleting them
+    /// inline stalled every client for 10–20 ms. The directory is renamed away at once (so its
+    /// name can be reused) and deleted on a background queue; it touches no loop state.
+    public static func removeInBackground(_ path: String) {
+        let trash = path + ".trash-\(UInt32.random(in: 0...UInt32.max))"
+        let target = rename(path, trash) == 0 ? trash : path
+        DispatchQueue.global(qos: .utility).async { try? forceRemove(target) }
+    }
+
     /// removeItem, and when that fails because a script took the permissions off its own
     /// directories (chmod 000 is allowed inside the workspace), gives them back and tries again.
     static func forceRemove(_ path: String) throws {

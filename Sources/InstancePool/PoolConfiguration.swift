@@ -45,6 +45,11 @@ public struct PoolConfiguration: Sendable {
     /// How spawned workers are sandboxed; nil runs them bare (in-process tests with a fake worker
     /// only: blenderd always sets one).
     public var sandbox: InstanceSandbox?
+    /// Reset a released headless instance and lease it again (fast), instead of replacing its
+    /// process (isolated). `worker.reset` empties the scene, but Python state a script leaves —
+    /// a thread it started, a patched module, files in the sandbox's private /tmp — survives it
+    /// and could watch the next session; so blenderd reuses only when told to (--reuse-instances).
+    public var reuseInstances: Bool = true
 
     public init(
         launchers: [Launcher],

@@ -161,6 +161,9 @@ public enum Sandbox {
         // The audit hook (Python, in the worker)
         layers.append(.init(name: .auditHook, status: .planned,
                             reason: "installed by the worker before any user code; its worker.ready report replaces this"))
+        // pids cgroup (the pool, at worker.ready)
+        layers.append(.init(name: .pidsCgroup, status: .planned,
+                            reason: "the pool moves each worker into a pids cgroup at worker.ready when it can write one (root or a delegated cgroup)"))
         plan.report.layers = layers
         return plan
     }

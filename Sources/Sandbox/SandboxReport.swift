@@ -11,6 +11,9 @@ public struct SandboxReport: Hashable, Sendable, Codable {
         case rlimits
         /// The worker's Python audit hook: clear errors for forbidden calls, not a boundary.
         case auditHook = "audit_hook"
+        /// A pids cgroup per instance: the process limit that also holds when the daemon is root
+        /// (RLIMIT_NPROC does not bind uid 0).
+        case pidsCgroup = "pids_cgroup"
 
     }
 

@@ -73,6 +73,9 @@ struct BlenderdCommand: ParsableCommand {
     @Option(help: "Sandbox of spawned instances: strict (bubblewrap required; default), standard (every layer the machine has), trusted (only attached GUI Blenders; refused with spawned instances).")
     var sandbox: String = SandboxTier.default.rawValue
 
+    @Flag(help: "Lease a reset instance to the next session instead of a fresh Blender process: faster session.open under load, but Python state a script leaves (threads, patched modules, /tmp files) can reach later sessions. Only for sessions that trust each other.")
+    var reuseInstances = false
+
     @Option(help: "State directory: sessions, journals, checkpoints, workspaces (default: $XDG_STATE_HOME/blenderd, else ~/.local/state/blenderd; a non-default --socket gets its own subdirectory).")
     var stateDir: String?
 
@@ -123,7 +126,7 @@ struct BlenderdCommand: ParsableCommand {
             recycleAfterJobs: recycleAfter, recycleAboveRSSBytes: maxRssMb << 20,
             gpus: GPUPolicy(argument: gpus) ?? .none)
         let socketPath = SocketPath.resolve(explicit: socket)
-        let configuration = DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             socketPath: socketPath,
             limits: limits,
             maxQueueBytes: maxQueueBytes,
@@ -134,6 +137,7 @@ struct BlenderdCommand: ParsableCommand {
             sessionIdleTimeoutMilliseconds: UInt64(sessionIdleTimeout * 1000),
             stateDirectory: stateDir ?? StateDirectory.defaultPath(socketPath: socketPath, defaultSocketPath: SocketPath.defaultPath()),
             sandboxTier: SandboxTier(rawValue: sandbox) ?? .default)
+        configuration.reuseInstances = reuseInstances
         do {
             try Daemon(configuration: configuration, logger: logger).run()
         } catch {
