@@ -302,6 +302,29 @@ def test_evaluation_after_a_raster_render(worker, tmp_path):
     assert -0.9 < cube["bounds_world"]["min"][0] < -0.8  # the subdivided cube's corners pull in
 
 
+@pytest.mark.parametrize("launcher", ["executable", "module"])
+def test_rasterizers_without_opengl_fail_cleanly(launcher, tmp_path, monkeypatch):
+    """Where no OpenGL context can be made, Blender aborts the process on an
+    EEVEE or Workbench render; the worker answers -32011 instead and lives on.
+    Simulated by giving libglvnd no EGL vendor."""
+    from conftest import start_worker
+
+    (tmp_path / "no-vendor.json").write_text("{}")
+    monkeypatch.setenv("__EGL_VENDOR_LIBRARY_FILENAMES", str(tmp_path / "no-vendor.json"))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    w = start_worker(launcher)
+    try:
+        w.exec(SCENE)
+        err = render_error(w, views=1, resolution=[64, 36], engine="WORKBENCH", output_dir=str(tmp_path / "x"))
+        assert err.code == errors.RENDER_ERROR and "OpenGL" in err.data["reason"] and "CYCLES" in err.data["hint"]
+        assert err.data["engine"] == "BLENDER_WORKBENCH"
+        res = render(w, tmp_path, "cycles", views=1, resolution=[64, 36], samples=1)
+        check_png(res["images"][0], 64, 36)
+    finally:
+        w.close()
+
+
 # -- denoise and devices ------------------------------------------------------------------
 
 def test_denoise_where_supported(worker, tmp_path):

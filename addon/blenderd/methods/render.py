@@ -209,6 +209,54 @@ def _oidn_available():
     return bool(getattr(_cycles, "with_openimagedenoise", False))
 
 
+_gl_probe = None  # (ok, reason), once per process
+
+
+def gl_context_available():
+    """(ok, reason): can this process make the OpenGL context EEVEE and Workbench
+    render with? Without one Blender does not fail the render, it aborts the whole
+    process (libepoxy: "Couldn't find current GLX or EGL context", SIGABRT, on 3.4
+    and 4.4), so ask EGL first, the way Blender's headless GHOST does: the default
+    display, else Mesa's surfaceless platform (what works here without X or a GPU).
+    With an X or Wayland display Blender may use that instead: trusted as is."""
+    global _gl_probe
+    if _gl_probe is not None:
+        return _gl_probe
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        _gl_probe = (True, None)
+        return _gl_probe
+    import ctypes  # the worker's own call, outside script.exec: the audit hook does not judge it
+
+    try:
+        egl = ctypes.CDLL("libEGL.so.1")
+    except OSError as exc:
+        _gl_probe = (False, "libEGL.so.1 cannot be loaded (%s)" % exc)
+        return _gl_probe
+    egl.eglGetDisplay.restype = ctypes.c_void_p
+    egl.eglGetDisplay.argtypes = [ctypes.c_void_p]
+    egl.eglInitialize.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)]
+    egl.eglTerminate.argtypes = [ctypes.c_void_p]
+    egl.eglGetProcAddress.restype = ctypes.c_void_p
+    egl.eglGetProcAddress.argtypes = [ctypes.c_char_p]
+    getters = [lambda: egl.eglGetDisplay(None)]
+    platform_display = egl.eglGetProcAddress(b"eglGetPlatformDisplayEXT")
+    if platform_display:
+        get = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p)(platform_display)
+        getters.append(lambda: get(0x31DD, None, None))  # EGL_PLATFORM_SURFACELESS_MESA
+    for getter in getters:
+        display = getter()
+        if not display:
+            continue
+        major, minor = ctypes.c_int(), ctypes.c_int()
+        if egl.eglInitialize(display, ctypes.byref(major), ctypes.byref(minor)):
+            egl.eglTerminate(display)  # Blender initializes it again for itself
+            _gl_probe = (True, None)
+            return _gl_probe
+    _gl_probe = (False, "EGL has no display to initialize (no EGL vendor library, no GPU driver, "
+                        "no Mesa surfaceless platform) and there is no X or Wayland display")
+    return _gl_probe
+
+
 def _gpu_backend():
     return getattr(bpy.context.preferences.system, "gpu_backend", None) or "OPENGL"
 
@@ -255,6 +303,14 @@ class Renderer:
         if req.transparent and req.format == "JPEG":
             notes.append("JPEG has no alpha: transparent pixels are written black")
 
+        if engine in options.RASTER_ENGINES:
+            ok, why = gl_context_available()
+            if not ok:
+                raise RpcError(errors.RENDER_ERROR, "Render error", {
+                    "reason": "%s needs an OpenGL context and none can be made here: %s" % (engine, why),
+                    "engine": engine, "images": [],
+                    "hint": "render with engine CYCLES, or give the worker a GPU driver or Mesa's EGL "
+                            "(Debian: libegl-mesa0)"})
         if req.cameras is not None:
             specs = self._named_views(scene, req.cameras)
         else:
