@@ -51,8 +51,12 @@ public struct InstanceSandbox: Sendable {
     func prepare(instanceID: String, spec: LaunchSpec, launcher: Launcher) throws -> PreparedLaunch {
         let workspace = workspace(for: instanceID)
         try Workspace.create(workspace)
-        let policy = policy(workspace: workspace, executable: launcher.path,
+        var policy = policy(workspace: workspace, executable: launcher.path,
                             addonDirectory: launcher.addonDirectory.isEmpty ? nil : launcher.addonDirectory)
+        if let index = spec.environment["BLENDERD_GPU_INDEX"].flatMap(Int.init) {
+            // A GPU-pinned worker needs its device nodes; CPU workers never see any.
+            policy.devicePaths = SandboxPolicy.gpuDevices(index: index)
+        }
         var inner = CommandSpec(executable: spec.executable, arguments: spec.arguments,
                                 environment: spec.environment, workingDirectory: workspace)
         var wrapped = try Sandbox.wrap(inner, policy: policy, host: host)

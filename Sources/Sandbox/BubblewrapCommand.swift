@@ -7,7 +7,7 @@
 //   lifetime     --die-with-parent --new-session
 //   /tmp         [--size N] --tmpfs /tmp          first, so read-only paths under /tmp stay visible
 //   read-only    --ro-bind P P | --symlink T P    each existing path (Debian's /lib -> usr/lib stays a link)
-//   kernel fs    --proc /proc --dev /dev
+//   kernel fs    --proc /proc --dev /dev [--dev-bind-try D D ...]   GPU device nodes for a pinned worker
 //   writable     --bind S S                       last: the session directory, nothing else
 //   --remount-ro /                                the skeleton bwrap builds (/etc, parents of binds)
 //                                                 is a tmpfs: read-only too, so only S and /tmp take writes
@@ -64,6 +64,10 @@ public struct BubblewrapCommand: Equatable, Sendable {
             }
         }
         arguments += ["--proc", "/proc", "--dev", "/dev"]
+        // After the fresh /dev: a GPU worker's device nodes (skipped by bwrap when absent).
+        for device in policy.devicePaths.map(SandboxPolicy.normalize) where device.hasPrefix("/dev/") {
+            arguments += ["--dev-bind-try", device, device]
+        }
         arguments += ["--bind", session, session]
         arguments += ["--remount-ro", "/"]
 

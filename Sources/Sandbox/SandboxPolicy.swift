@@ -21,6 +21,9 @@ public struct SandboxPolicy: Hashable, Sendable {
     public var protectedPaths: [String]
     /// Keep the host's network namespace. Only `standard` may; `strict` always gets only `lo`.
     public var allowNetwork: Bool
+    /// Device nodes bound into bwrap's minimal /dev when they exist (a GPU-pinned worker's
+    /// `/dev/nvidia*`, `/dev/dri`, `/dev/kfd`); empty for CPU instances.
+    public var devicePaths: [String] = []
     public var limits: ResourceLimits
     /// Size of the private /tmp (a tmpfs, so it is memory the address-space limit does not count).
     public var tmpSizeBytes: UInt64?
@@ -172,5 +175,18 @@ public struct SandboxPolicy: Hashable, Sendable {
 extension String {
     fileprivate func trimmingCharacters() -> String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}
+
+extension SandboxPolicy {
+    /// What a GPU-pinned worker needs in /dev (NVIDIA, DRM render nodes, AMD's KFD). Binding them
+    /// widens the kernel surface a script can reach (docs/security.md, "The GPU").
+    public static let gpuDevicePaths = [
+        "/dev/dri", "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset", "/dev/kfd",
+    ]
+
+    /// `gpuDevicePaths` plus `/dev/nvidia<index>` for the pinned device.
+    public static func gpuDevices(index: Int) -> [String] {
+        gpuDevicePaths + ["/dev/nvidia\(index)"]
     }
 }

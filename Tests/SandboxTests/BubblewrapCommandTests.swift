@@ -131,4 +131,17 @@ import Testing
         inner.executable = "blender"
         #expect(throws: SandboxError.self) { try build(policy(.strict), inner) }
     }
+
+    @Test func gpuDeviceNodesAreBoundOnlyWhenAsked() throws {
+        var policy = SandboxPolicy(tier: .strict, sessionDirectory: "/state/instances/i1", readOnlyPaths: [])
+        let cpu = try BubblewrapCommand(policy: policy, inner: CommandSpec(executable: "/usr/bin/blender"), bubblewrap: "/usr/bin/bwrap") { _ in .directory }
+        #expect(!cpu.arguments.contains("--dev-bind-try"))
+        policy.devicePaths = SandboxPolicy.gpuDevices(index: 1)
+        let gpu = try BubblewrapCommand(policy: policy, inner: CommandSpec(executable: "/usr/bin/blender"), bubblewrap: "/usr/bin/bwrap") { _ in .directory }
+        let args = gpu.arguments
+        let dev = try #require(args.firstIndex(of: "/dev").map { $0 })
+        let first = try #require(args.firstIndex(of: "--dev-bind-try"))
+        #expect(first > dev, "after the fresh /dev")
+        #expect(args.contains("/dev/nvidia1") && args.contains("/dev/dri"))
+    }
 }
