@@ -185,16 +185,22 @@ public struct FrameParser: Sendable {
             fail(.headersTooLarge(limit: limits.maxHeaderBytes), &events)
             return count
         }
-        buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + i, count: end - i))
+        let segment = UnsafeRawBufferPointer(start: base + i, count: end - i)
+        if newline != nil, buffer.isEmpty {
+            // The whole line is in this chunk (the usual case): read it where it is.
+            headerLine(segment, &events)
+            return end
+        }
+        buffer.append(contentsOf: segment)
         guard newline != nil else { return count }
         let line = buffer
-        buffer.removeAll(keepingCapacity: true)
-        headerLine(line, &events)
+        buffer = []
+        line.withUnsafeBytes { headerLine($0, &events) }
         return end
     }
 
     /// Handles one complete header line (with its `\r\n`); the empty line ends the block.
-    private mutating func headerLine(_ raw: [UInt8], _ events: inout [FrameEvent]) {
+    private mutating func headerLine(_ raw: UnsafeRawBufferPointer, _ events: inout [FrameEvent]) {
         // raw ends with "\n"; a header line must end with "\r\n".
         guard raw.count >= 2, raw[raw.count - 2] == 0x0D else {
             fail(.malformedHeader(Self.text(raw.dropLast())), &events)
@@ -213,7 +219,7 @@ public struct FrameParser: Sendable {
             fail(.malformedHeader(Self.text(line)), &events)
             return
         }
-        // Names compare as bytes, without building Strings: this runs for every frame.
+        // Names compare as bytes, without building Strings or copies: this runs for every frame.
         let name = line[..<colon]
         let value = Self.trimmed(line[(colon + 1)...])
         if Self.equalsIgnoringASCIICase(name, Self.contentLengthName) {
@@ -307,7 +313,7 @@ public struct FrameParser: Sendable {
     static let contentTypeName = Array("content-type".utf8)
 
     /// `bytes` equals the lowercase ASCII `name`, ignoring the case of ASCII letters.
-    static func equalsIgnoringASCIICase(_ bytes: ArraySlice<UInt8>, _ name: [UInt8]) -> Bool {
+    static func equalsIgnoringASCIICase(_ bytes: Slice<UnsafeRawBufferPointer>, _ name: [UInt8]) -> Bool {
         guard bytes.count == name.count else { return false }
         var index = bytes.startIndex
         for expected in name {
@@ -329,12 +335,16 @@ public struct FrameParser: Sendable {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
         default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            return false
         }
     }
 
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
         var slice = bytes
         while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
         while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
@@ -342,7 +352,7 @@ public struct FrameParser: Sendable {
     }
 
     /// A non-negative decimal without sign; nil when empty, not all digits, or overflowing Int.
-    private static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
+    private static func decimal(_ digits: Slice<UnsafeRawBufferPointer>) -> Int? {
         guard !digits.isEmpty else { return nil }
         var value = 0
         for byte in digits {
@@ -356,7 +366,7 @@ public struct FrameParser: Sendable {
         return value
     }
 
-    private static func text(_ bytes: ArraySlice<UInt8>) -> String {
+    private static func text(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,8 +1,8 @@
 // A strict RFC 8259 parser over bytes.
 //
 // It sits on the daemon's hot path (every request body passes through it), so it walks raw bytes
-// with an index, builds strings straight from validated UTF-8 slices, and only falls back to a
-// scratch buffer for strings that contain escapes. It recurses per nesting level; the depth limit
+// with an index, builds strings straight from validated UTF-8 slices, and decodes strings that
+// contain escapes straight into the String's storage. It recurses per nesting level; the depth limit
 // (clamped to `JSON.maxSupportedDepth`) keeps hostile input like 100 000 `[` from exhausting the
 // stack.
 //
@@ -17,15 +17,15 @@
 
 
 struct JSONParser {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
-    private var depth = 0
-    private let maxDepth: Int
-    /// Reused across strings that need unescaping, so each one doesn't allocate its own buffer.
-    private var scratch: [UInt8] = []
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var depth = 0
+    let maxDepth: Int
     /// Members of the objects being parsed, innermost last (see `parseObject`).
     /// Each member keeps its key's offset so a duplicate is reported where it stands.
     private var memberStack: [(key: String, value: JSONValue, offset: Int)] = []
+    /// Plain keys of the objects being validated, innermost last (JSONParser+Validation.swift).
+    var keyStack: [Range<Int>] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -45,7 +45,7 @@ struct JSONParser {
 
     // MARK: - Values
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw JSONParseError(.unexpectedEnd, at: index) }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -72,7 +72,8 @@ struct JSONParser {
         // exact size at the end: growing a dictionary one insert at a time rehashes every key
         // several times, which was the parser's largest cost.
         let base = memberStack.count
-        defer { memberStack.removeSubrange(base...) }
+        if base == 0 { memberStack.reserveCapacity(8) }  // one allocation, not one per doubling
+        defer { memberStack.removeLast(memberStack.count - base) }
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw unexpectedHere() }
@@ -91,7 +92,7 @@ struct JSONParser {
         return .object(members)
     }
 
-    private mutating func expectColon() throws(JSONParseError) {
+    mutating func expectColon() throws(JSONParseError) {
         skipWhitespace()
         guard peek() == UInt8(ascii: ":") else { throw unexpectedHere() }
         index += 1
@@ -99,7 +100,7 @@ struct JSONParser {
     }
 
     /// After a member or element: consumes `,` (false: more follow) or the closing bracket (true).
-    private mutating func endOfMember(closing: UInt8) throws(JSONParseError) -> Bool {
+    mutating func endOfMember(closing: UInt8) throws(JSONParseError) -> Bool {
         skipWhitespace()
         switch peek() {
         case UInt8(ascii: ","):
@@ -132,12 +133,12 @@ struct JSONParser {
         return .array(elements)
     }
 
-    private mutating func enterContainer() throws(JSONParseError) {
+    mutating func enterContainer() throws(JSONParseError) {
         depth += 1
         if depth > maxDepth { throw JSONParseError(.tooDeep(limit: maxDepth), at: index) }
     }
 
-    private mutating func expectLiteral(_ word: StaticString) throws(JSONParseError) {
+    mutating func expectLiteral(_ word: StaticString) throws(JSONParseError) {
         let count = word.utf8CodeUnitCount
         let expected = UnsafeBufferPointer(start: word.utf8Start, count: count)
         for k in 0..<count {
@@ -238,12 +239,12 @@ struct JSONParser {
     /// The envelope member a key names, nil for any other key. Plain ASCII keys are compared as
     /// bytes; keys with escapes or non-ASCII go through `parseString` and String equality, exactly
     /// as a dictionary lookup would treat them.
-    private enum EnvelopeKey {
+    enum EnvelopeKey {
         case envelope(EnvelopeFields.Key)
         case other(String)
     }
 
-    private mutating func parseEnvelopeKey() throws(JSONParseError) -> EnvelopeKey {
+    mutating func parseEnvelopeKey() throws(JSONParseError) -> EnvelopeKey {
         let start = index + 1
         var end = start
         while end < bytes.count {
@@ -284,9 +285,19 @@ struct JSONParser {
 
     /// Parses the string starting at the opening quote. The fast path validates and measures in
     /// one pass and builds the String from the slice; escapes divert to `parseEscapedString`.
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
+        if let base = bytes.baseAddress {
+            // Plain ASCII, eight bytes at a time (ByteScan.swift); the loop below takes over at
+            // the first byte that needs a closer look.
+            let stop = ByteScan.firstNonPlain(base, from: start, to: bytes.count)
+            if stop < bytes.count, base[stop] == UInt8(ascii: "\"") {
+                index = stop + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self)
+            }
+            index = stop
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -309,77 +320,92 @@ struct JSONParser {
         throw JSONParseError(.unexpectedEnd, at: index)
     }
 
+    /// A string with escapes: validated to its closing quote first (`skipString`: the same rules),
+    /// then decoded straight into the String's storage, text between escapes copied a run at a
+    /// time. Unescaping never lengthens text, so the literal's length bounds the capacity.
     private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        while index < bytes.count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                index += 1
-                return String(decoding: scratch, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                try parseEscape()
-            case 0..<0x20:
-                throw JSONParseError(.controlCharacterInString(byte), at: index)
-            case 0x20..<0x80:
-                scratch.append(byte)
-                index += 1
-            default:
-                let length = try validateUTF8Sequence(at: index)
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<index + length]))
-                index += length
-            }
-        }
-        throw JSONParseError(.unexpectedEnd, at: index)
+        index = start - 1  // the opening quote
+        _ = try skipString()
+        let end = index - 1  // the closing quote
+        return String(unsafeUninitializedCapacity: end - start) { out in unescape(start..<end, into: out) }
     }
 
-    /// Decodes one escape at `index` (the backslash) into `scratch`.
-    private mutating func parseEscape() throws(JSONParseError) {
-        guard index + 1 < bytes.count else { throw JSONParseError(.unexpectedEnd, at: index + 1) }
-        let escaped = bytes[index + 1]
-        let simple: UInt8?
-        switch escaped {
-        case UInt8(ascii: "\""): simple = UInt8(ascii: "\"")
-        case UInt8(ascii: "\\"): simple = UInt8(ascii: "\\")
-        case UInt8(ascii: "/"): simple = UInt8(ascii: "/")
-        case UInt8(ascii: "b"): simple = 0x08
-        case UInt8(ascii: "f"): simple = 0x0C
-        case UInt8(ascii: "n"): simple = 0x0A
-        case UInt8(ascii: "r"): simple = 0x0D
-        case UInt8(ascii: "t"): simple = 0x09
-        case UInt8(ascii: "u"): simple = nil
-        default: throw JSONParseError(.invalidEscape, at: index)
-        }
-        if let simple {
-            scratch.append(simple)
-            index += 2
-            return
-        }
-        let unit = try readHex4(at: index + 2)
-        index += 6
-        switch unit {
-        case 0xD800...0xDBFF:
-            // A high surrogate pairs only with an immediately following `\uDC00`-`\uDFFF`;
-            // anything else leaves it unpaired, which is an error (see the file header).
-            if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-                let low = try readHex4(at: index + 2)
-                if (0xDC00...0xDFFF).contains(low) {
-                    index += 6
-                    let scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                    appendScalar(scalar)
-                    return
+    /// Decodes a validated string literal's contents into `out`; returns the byte count.
+    private func unescape(_ range: Range<Int>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard let source = bytes.baseAddress, let target = out.baseAddress else { return 0 }
+        var i = range.lowerBound
+        var o = 0
+        while i < range.upperBound {
+            if source[i] != UInt8(ascii: "\\") {
+                // Validated text holds no raw `"` or control character: the next stop is a `\\`.
+                let j = ByteScan.firstNeedingEscape(source, from: i + 1, to: range.upperBound)
+                (target + o).update(from: source + i, count: j - i)
+                o += j - i
+                i = j
+                continue
+            }
+            let escaped = source[i + 1]
+            i += 2
+            switch escaped {
+            case UInt8(ascii: "b"): target[o] = 0x08
+            case UInt8(ascii: "f"): target[o] = 0x0C
+            case UInt8(ascii: "n"): target[o] = 0x0A
+            case UInt8(ascii: "r"): target[o] = 0x0D
+            case UInt8(ascii: "t"): target[o] = 0x09
+            case UInt8(ascii: "u"):
+                var scalar = UInt32(hex4(at: i))
+                i += 4
+                if (0xD800...0xDBFF).contains(scalar) {
+                    // Validation guarantees the low half follows as `\uDC00`-`\uDFFF`.
+                    let low = UInt32(hex4(at: i + 2))
+                    i += 6
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
+                o += Self.writeUTF8(scalar, to: target + o)
+                continue
+            default:
+                target[o] = escaped  // `"`, `\`, `/`
             }
-            throw JSONParseError(.loneSurrogate, at: index - 6)
-        case 0xDC00...0xDFFF:
-            throw JSONParseError(.loneSurrogate, at: index - 6)
+            o += 1
+        }
+        return o
+    }
+
+    /// The value of four hex digits already validated.
+    private func hex4(at position: Int) -> UInt16 {
+        var value: UInt16 = 0
+        for k in position..<position + 4 {
+            let byte = bytes[k]
+            let digit = byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : (byte | 0x20) &- UInt8(ascii: "a") &+ 10
+            value = value << 4 | UInt16(digit)
+        }
+        return value
+    }
+
+    private static func writeUTF8(_ scalar: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch scalar {
+        case 0..<0x80:
+            out[0] = UInt8(scalar)
+            return 1
+        case 0x80..<0x800:
+            out[0] = UInt8(0xC0 | (scalar >> 6))
+            out[1] = UInt8(0x80 | (scalar & 0x3F))
+            return 2
+        case 0x800..<0x10000:
+            out[0] = UInt8(0xE0 | (scalar >> 12))
+            out[1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+            out[2] = UInt8(0x80 | (scalar & 0x3F))
+            return 3
         default:
-            appendScalar(UInt32(unit))
+            out[0] = UInt8(0xF0 | (scalar >> 18))
+            out[1] = UInt8(0x80 | ((scalar >> 12) & 0x3F))
+            out[2] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+            out[3] = UInt8(0x80 | (scalar & 0x3F))
+            return 4
         }
     }
 
-    private func readHex4(at position: Int) throws(JSONParseError) -> UInt16 {
+    func readHex4(at position: Int) throws(JSONParseError) -> UInt16 {
         guard position + 4 <= bytes.count else { throw JSONParseError(.unexpectedEnd, at: bytes.count) }
         var value: UInt16 = 0
         for k in position..<position + 4 {
@@ -396,28 +422,9 @@ struct JSONParser {
         return value
     }
 
-    private mutating func appendScalar(_ scalar: UInt32) {
-        switch scalar {
-        case 0..<0x80:
-            scratch.append(UInt8(scalar))
-        case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | (scalar >> 6)))
-            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | (scalar >> 12)))
-            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
-        default:
-            scratch.append(UInt8(0xF0 | (scalar >> 18)))
-            scratch.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
-        }
-    }
-
     /// Length of the well-formed UTF-8 sequence starting at `position` (a byte >= 0x80), per the
     /// Unicode table of well-formed byte sequences: no overlongs, surrogates or values > U+10FFFF.
-    private func validateUTF8Sequence(at position: Int) throws(JSONParseError) -> Int {
+    func validateUTF8Sequence(at position: Int) throws(JSONParseError) -> Int {
         let lead = bytes[position]
         let length: Int
         var low: UInt8 = 0x80
@@ -444,12 +451,12 @@ struct JSONParser {
     // MARK: - Helpers
 
     @inline(__always)
-    private func peek() -> UInt8? {
+    func peek() -> UInt8? {
         index < bytes.count ? bytes[index] : nil
     }
 
     @inline(__always)
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -458,7 +465,7 @@ struct JSONParser {
         }
     }
 
-    private func unexpectedHere() -> JSONParseError {
+    func unexpectedHere() -> JSONParseError {
         guard index < bytes.count else { return JSONParseError(.unexpectedEnd, at: index) }
         let byte = bytes[index]
         return JSONParseError(byte >= 0x80 ? .invalidUTF8 : .unexpectedByte(byte), at: index)

@@ -93,37 +93,70 @@ enum JSONSerializer {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Copies runs that need no escaping in one `append`, escaping only `"`, `\` and controls.
+    /// Escapes only `"`, `\` and controls. Text that needs no escaping (the usual case) is copied
+    /// in one `append`; otherwise the output is sized first and written in place: an `append`
+    /// per escape and per run between escapes cost ~250 instructions each, and a script's code
+    /// has an escape on every line.
     private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        var runStart = 0
-        for i in 0..<utf8.count {
-            let byte = utf8[i]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < i {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
+        guard let source = utf8.baseAddress else { return }
+        let count = utf8.count
+        var extra = 0
+        var i = ByteScan.firstNeedingEscape(source, from: 0, to: count)
+        while i < count {
+            switch source[i] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x0C, 0x0A, 0x0D, 0x09: extra += 1
+            default: extra += 5  // \u00XX
             }
-            runStart = i + 1
-            out.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "f"))
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            default:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(UInt8(ascii: "u"))
-                out.append(UInt8(ascii: "0"))
-                out.append(UInt8(ascii: "0"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
+            i = ByteScan.firstNeedingEscape(source, from: i + 1, to: count)
+        }
+        if extra == 0 {
+            out.append(contentsOf: utf8)
+            return
+        }
+        let start = out.count
+        let total = count + extra
+        out.reserveCapacity(start + total)
+        out.append(contentsOf: repeatElement(0, count: total))
+        out.withUnsafeMutableBufferPointer { buffer in
+            guard let target = buffer.baseAddress?.advanced(by: start) else { return }
+            var o = 0
+            var i = 0
+            while i < count {
+                // Copy the run up to the next byte that needs escaping.
+                let j = ByteScan.firstNeedingEscape(source, from: i, to: count)
+                if j > i {
+                    (target + o).update(from: source + i, count: j - i)
+                    o += j - i
+                    i = j
+                    if i == count { break }
+                }
+                let byte = source[i]
+                i += 1
+                target[o] = UInt8(ascii: "\\")
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): target[o + 1] = byte
+                case 0x08: target[o + 1] = UInt8(ascii: "b")
+                case 0x0C: target[o + 1] = UInt8(ascii: "f")
+                case 0x0A: target[o + 1] = UInt8(ascii: "n")
+                case 0x0D: target[o + 1] = UInt8(ascii: "r")
+                case 0x09: target[o + 1] = UInt8(ascii: "t")
+                default:
+                    target[o + 1] = UInt8(ascii: "u")
+                    target[o + 2] = UInt8(ascii: "0")
+                    target[o + 3] = UInt8(ascii: "0")
+                    target[o + 4] = hexDigit(byte >> 4)
+                    target[o + 5] = hexDigit(byte & 0xF)
+                    o += 6
+                    continue
+                }
+                o += 2
             }
         }
-        if runStart < utf8.count {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
-        }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     @inline(__always)

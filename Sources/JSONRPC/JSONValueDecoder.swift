@@ -48,9 +48,17 @@ final class ValueDecoder: Decoder {
         guard case .object(let members) = value else {
             throw Self.mismatch(expected: "an object", got: value, at: codingPath, type: [String: JSONValue].self)
         }
-        if rejectUnknownKeys, let unknown = members.keys.sorted().first(where: { Key(stringValue: $0) == nil }) {
-            throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: codingPath + [StringKey(unknown)], debugDescription: "unknown member"))
+        if rejectUnknownKeys {
+            // The smallest unknown name, without sorting every key of every object.
+            var unknown: String?
+            for key in members.keys where Key(stringValue: key) == nil {
+                if let current = unknown, current <= key { continue }
+                unknown = key
+            }
+            if let unknown {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: codingPath + [StringKey(unknown)], debugDescription: "unknown member"))
+            }
         }
         return KeyedDecodingContainer(KeyedContainer<Key>(decoder: self, members: members))
     }

@@ -6,6 +6,7 @@ extension Request {
     /// Compact JSON: `{"id":…,"jsonrpc":"2.0","method":…,"params":…}`.
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(256)
         encode(into: &out)
         return out
     }
