@@ -10,7 +10,11 @@
 //   valid JSON made of well-formed responses (jsonrpc "2.0", an id, exactly one of result/error);
 // - any body that parses re-serializes deterministically to a value equal to itself;
 // - the dictionary-free envelope parsing of Message.parse(body:) agrees with JSON.parse followed
-//   by Message.classify.
+//   by Message.classify;
+// - validating without a tree (RawJSON) accepts exactly what JSON.parse accepts, and the
+//   response fast path (Message.parseResponse) agrees with Message.parse whenever it answers and
+//   answers for every single valid response;
+// - forwarded results (JSON text sent as it is) make well-formed replies too.
 
 private struct SumParams: Codable, Sendable {
     var a: Int
@@ -47,6 +51,10 @@ private func makeDispatcher(maxDepth: Int) -> Dispatcher<Deferred> {
     }
     dispatcher.register("fail") { request, _, reply in
         reply(.failure(RPCError(code: .scriptError, message: "boom", data: request.params)))
+    }
+    dispatcher.registerForwarding("forward") { request, _, reply in
+        // The params' text, as a worker's result would arrive.
+        reply(.success(RawJSON(request.params ?? .null)))
     }
     dispatcher.onDuplicateReply = { _ in }
     return dispatcher
@@ -91,6 +99,22 @@ private func checkEnvelopeParsing(_ body: [UInt8], maxDepth: Int) {
         return try Message.classify(value)
     }
     check(fast == generic, "Message.parse(body:) disagrees with JSON.parse + Message.classify")
+}
+
+private func checkValidation(_ body: [UInt8], maxDepth: Int) {
+    let tree = try? JSON.parse(body, maxDepth: maxDepth)
+    let raw = try? RawJSON(validating: body, maxDepth: maxDepth)
+    check((tree != nil) == (raw != nil), "RawJSON validation disagrees with JSON.parse")
+    if let tree, let raw {
+        check(raw.value == tree, "RawJSON holds another value")
+        check(!raw.bytes.contains(0x0A) && !raw.bytes.contains(0x0D), "RawJSON kept a raw line break")
+    }
+    let fast = Message.parseResponse(body: body, maxDepth: maxDepth)
+    if case .single(.success(.response(let response)))? = try? Message.parse(body: body, maxDepth: maxDepth) {
+        check(fast?.response == response, "Message.parseResponse disagrees with Message.parse")
+    } else {
+        check(fast == nil, "Message.parseResponse accepted what Message.parse does not read as a response")
+    }
 }
 
 private func checkRoundTrip(_ body: [UInt8], maxDepth: Int) {
@@ -157,6 +181,7 @@ private func run(_ input: UnsafeBufferPointer<UInt8>) {
             guard case .message = event else { continue }
             checkRoundTrip(body, maxDepth: limits.maxDepth)
             checkEnvelopeParsing(body, maxDepth: limits.maxDepth)
+            checkValidation(body, maxDepth: limits.maxDepth)
             let slot = outstanding.count
             outstanding.append(0)
             dispatcher.handle(body: body, context: deferred) { reply in

@@ -18,8 +18,18 @@
 public final class Dispatcher<Context> {
     public typealias Reply = (Result<JSONValue, RPCError>) -> Void
     public typealias Handler = (Request, Context, @escaping Reply) -> Void
+    /// A reply whose result is JSON text passed on as it is (a worker's answer; RawJSON.swift).
+    public typealias ForwardingReply = (Result<RawJSON, RPCError>) -> Void
+    public typealias ForwardingHandler = (Request, Context, @escaping ForwardingReply) -> Void
 
-    private var handlers: [String: Handler] = [:]
+    /// Both kinds are kept as they are (no adapter closure per call): replies are encoded
+    /// straight from the tree or the text.
+    private enum Entry {
+        case value(Handler)
+        case forwarding(ForwardingHandler)
+    }
+
+    private var handlers: [String: Entry] = [:]
 
     /// Nesting limit for bodies passed to `handle(body:…)`; deeper input is a -32700.
     public var maxDepth: Int
@@ -43,7 +53,12 @@ public final class Dispatcher<Context> {
 
     /// Registers a raw handler; a later registration for the same name replaces it.
     public func register(_ method: String, _ handler: @escaping Handler) {
-        handlers[method] = handler
+        handlers[method] = .value(handler)
+    }
+
+    /// Registers a raw handler whose results are JSON text, sent on unparsed.
+    public func registerForwarding(_ method: String, _ handler: @escaping ForwardingHandler) {
+        handlers[method] = .forwarding(handler)
     }
 
     public func unregister(_ method: String) {
@@ -66,9 +81,10 @@ public final class Dispatcher<Context> {
         withRequest handler: @escaping (M.Params, Request, Context, @escaping (Result<M.Result, RPCError>) -> Void) -> Void
     ) {
         let encodeResult = Self.resultEncoder(for: M.Result.self)
+        let decode = Self.paramsDecoder(for: M.Params.self)
         register(M.name) { request, context, reply in
             let params: M.Params
-            switch Self.decodeParams(M.Params.self, from: request.params) {
+            switch decode(request.params) {
             case .success(let decoded): params = decoded
             case .failure(let error): return reply(.failure(error))
             }
@@ -87,6 +103,21 @@ public final class Dispatcher<Context> {
         }
     }
 
+    /// As `register(_:withRequest:)` for a handler that answers with JSON text it got from
+    /// elsewhere (a worker's result), which goes into the reply without being parsed.
+    public func registerForwarding<M: RPCMethod>(
+        _ method: M.Type,
+        _ handler: @escaping (M.Params, Request, Context, @escaping ForwardingReply) -> Void
+    ) {
+        let decode = Self.paramsDecoder(for: M.Params.self)
+        registerForwarding(M.name) { request, context, reply in
+            switch decode(request.params) {
+            case .success(let params): handler(params, request, context, reply)
+            case .failure(let error): reply(.failure(error))
+            }
+        }
+    }
+
     /// How a method's results become JSON, decided once when it is registered. Results that are
     /// their own JSON (`JSONValueRepresentable`, `JSONValue` included) skip the Codable machinery
     /// (a third of a daemon.ping's instructions went there). Deciding per call would cost more
@@ -99,6 +130,33 @@ public final class Dispatcher<Context> {
         return { value in
             if let direct = value as? any JSONValueRepresentable { return direct.jsonValue }
             return try JSONValueEncoder().encode(value)
+        }
+    }
+
+    /// How a method's params are decoded, decided once when it is registered: types that read
+    /// themselves (`JSONValueDecodable`) skip Codable's containers.
+    static func paramsDecoder<P: Decodable>(for type: P.Type) -> (JSONValue?) -> Result<P, RPCError> {
+        guard let decodable = type as? any JSONValueDecodable.Type else {
+            return { decodeParams(P.self, from: $0) }
+        }
+        return { params in
+            let value: JSONValue
+            switch params {
+            case nil: value = .object([:])
+            case .array?:
+                return .failure(.invalidParams(
+                    path: "params", reason: "params must be an object of named parameters, not a positional array"))
+            case let other?: value = other
+            }
+            do throws(JSONDecodingError) {
+                // The metatype is P's own, so the cast back cannot fail.
+                guard let decoded = try decodable.init(jsonValue: value) as? P else {
+                    return .failure(.internalError("\(P.self) decoded as another type"))
+                }
+                return .success(decoded)
+            } catch {
+                return .failure(invalidParams(error))
+            }
         }
     }
 
@@ -128,9 +186,13 @@ public final class Dispatcher<Context> {
         do throws(JSONDecodingError) {
             return .success(try JSONValueDecoder(rejectUnknownKeys: true).decode(type, from: value))
         } catch {
-            let path = error.path.isEmpty ? "params" : error.path.hasPrefix("[") ? "params\(error.path)" : "params.\(error.path)"
-            return .failure(.invalidParams(path: path, reason: error.reason))
+            return .failure(invalidParams(error))
         }
+    }
+
+    private static func invalidParams(_ error: JSONDecodingError) -> RPCError {
+        let path = error.path.isEmpty ? "params" : error.path.hasPrefix("[") ? "params\(error.path)" : "params.\(error.path)"
+        return .invalidParams(path: path, reason: error.reason)
     }
 
     // MARK: - Handling bodies
@@ -167,9 +229,13 @@ public final class Dispatcher<Context> {
     /// Dispatches one validated request. `completion` is called exactly once: with the response,
     /// or with nil for a notification (at once, before its handler runs, since nothing waits for it).
     public func dispatch(_ request: Request, context: Context, completion: @escaping (Response?) -> Void) {
-        guard let handler = handlers[request.method] else {
+        dispatchOutgoing(request, context: context) { completion($0?.response) }
+    }
+
+    private func dispatchOutgoing(_ request: Request, context: Context, completion: @escaping (OutgoingResponse?) -> Void) {
+        guard let entry = handlers[request.method] else {
             if let id = request.id {
-                completion(Response(id: id, error: .methodNotFound(request.method, suggestion: closestMethod(to: request.method))))
+                completion(OutgoingResponse(id: id, error: .methodNotFound(request.method, suggestion: closestMethod(to: request.method))))
             } else {
                 completion(nil)  // JSON-RPC 2.0 §4.1: notifications are never answered, even with errors.
             }
@@ -178,24 +244,36 @@ public final class Dispatcher<Context> {
         if request.id == nil { completion(nil) }
         let once = ReplyOnce()
         let onDuplicate = onDuplicateReply
-        handler(request, context) { result in
+        func claim() -> Bool {
             guard once.claim() else {
                 if let onDuplicate {
                     onDuplicate(request)
                 } else {
                     assertionFailure("handler for \(request.method) replied twice to id \(request.id?.description ?? "none")")
                 }
-                return
+                return false
             }
-            if let id = request.id { completion(Response(id: id, result: result)) }
+            return true
+        }
+        switch entry {
+        case .value(let handler):
+            handler(request, context) { result in
+                guard claim(), let id = request.id else { return }
+                completion(OutgoingResponse(id: id, result: result.map(OutgoingResponse.Body.value)))
+            }
+        case .forwarding(let handler):
+            handler(request, context) { result in
+                guard claim(), let id = request.id else { return }
+                completion(OutgoingResponse(id: id, result: result.map(OutgoingResponse.Body.text)))
+            }
         }
     }
 
-    private func process(_ item: Result<Message, InvalidMessage>, context: Context, completion: @escaping (Response?) -> Void) {
+    private func process(_ item: Result<Message, InvalidMessage>, context: Context, completion: @escaping (OutgoingResponse?) -> Void) {
         switch item {
         case .failure(let invalid):
             if invalid.shouldReply {
-                completion(invalid.response)
+                completion(OutgoingResponse(id: invalid.id, error: invalid.error))
             } else {
                 onInvalidResponse?(invalid, context)
                 completion(nil)
@@ -204,7 +282,7 @@ public final class Dispatcher<Context> {
             onResponse?(response, context)
             completion(nil)
         case .success(.request(let request)):
-            dispatch(request, context: context, completion: completion)
+            dispatchOutgoing(request, context: context, completion: completion)
         }
     }
 
@@ -255,9 +333,53 @@ private final class ReplyOnce {
     }
 }
 
+/// A reply on its way out: its result as a tree, or as JSON text that is copied as it is.
+struct OutgoingResponse {
+    enum Body {
+        case value(JSONValue)
+        case text(RawJSON)
+    }
+
+    var id: RequestID
+    var result: Result<Body, RPCError>
+
+    init(id: RequestID, result: Result<Body, RPCError>) {
+        self.id = id
+        self.result = result
+    }
+
+    init(id: RequestID, error: RPCError) {
+        self.init(id: id, result: .failure(error))
+    }
+
+    var response: Response {
+        Response(id: id, result: result.map { body in
+            switch body {
+            case .value(let value): return value
+            case .text(let raw): return raw.value
+            }
+        })
+    }
+
+    func encode(into out: inout [UInt8]) {
+        switch result {
+        case .success(.value(let value)): Response(id: id, result: .success(value)).encode(into: &out)
+        case .success(.text(let raw)): RawResponse(id: id, result: .success(raw)).encode(into: &out)
+        case .failure(let error): Response(id: id, error: error).encode(into: &out)
+        }
+    }
+
+    func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        encode(into: &out)
+        return out
+    }
+}
+
 /// Collects a batch's replies in request order and sends them together when the last arrives.
 private final class BatchCollector {
-    private var slots: [Response?]
+    private var slots: [OutgoingResponse?]
     private var pending: Int
     private let respond: ([UInt8]) -> Void
 
@@ -267,12 +389,19 @@ private final class BatchCollector {
         self.respond = respond
     }
 
-    func complete(_ index: Int, with response: Response?) {
+    func complete(_ index: Int, with response: OutgoingResponse?) {
         slots[index] = response
         pending -= 1
         guard pending == 0 else { return }
         let responses = slots.compactMap { $0 }
         slots = []
-        if !responses.isEmpty { respond(Response.encode(batch: responses)) }
+        guard !responses.isEmpty else { return }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (index, response) in responses.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            response.encode(into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        respond(out)
     }
 }
