@@ -150,9 +150,16 @@ public final class Instance {
     /// -32005. The completion can run before `call` returns in those cases.
     public func call(_ method: String, params: JSONValue = [:], timeoutMilliseconds: Int?,
                      _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
+        callRaw(method, params: params, timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
+    }
+
+    /// `call`, with the result as the JSON text the worker sent: validated, not parsed, so it can
+    /// be forwarded to a client as it is (and changed with `RawJSON.settingMembers`).
+    public func callRaw(_ method: String, params: JSONValue = [:], timeoutMilliseconds: Int?,
+                        _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
         switch state {
         case .ready, .busy:
-            perform(method, params: params, timeoutMilliseconds: timeoutMilliseconds, completion)
+            send(method, params: params, timeoutMilliseconds: timeoutMilliseconds, completion)
         case .starting:
             completion(.failure(RPCError(
                 code: .internalError, message: "instance \(id) is still starting",
@@ -165,6 +172,11 @@ public final class Instance {
     /// `call` without the state check: the pool's own calls (reset, ping, shutdown).
     func perform(_ method: String, params: JSONValue = [:], timeoutMilliseconds: Int?,
                  _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
+        send(method, params: params, timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
+    }
+
+    private func send(_ method: String, params: JSONValue, timeoutMilliseconds: Int?,
+                      _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
         guard let channel, channel.isOpen, state != .dead else {
             completion(.failure(crashError(method: method, reason: death?.reason ?? killReason ?? "the worker channel is closed")))
             return
@@ -285,6 +297,9 @@ public final class Instance {
         switch event {
         case .message(let message):
             receive(message)
+        case .response(let response):
+            lastActivityMilliseconds = loop.nowMilliseconds
+            channel?.receive(response)
         case .violation(let reason):
             logger.error("protocol violation on the worker channel: \(reason)")
             kill(reason: "protocol violation: \(reason)")

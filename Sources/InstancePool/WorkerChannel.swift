@@ -14,7 +14,8 @@ final class WorkerChannel {
         let method: String
         let params: JSONValue
         let timeoutMilliseconds: Int?
-        let completion: (Result<JSONValue, RPCError>) -> Void
+        /// Gets the worker's result as the JSON text it sent (RawJSON.swift).
+        let completion: (Result<RawJSON, RPCError>) -> Void
         var id = 0
         var sentAtNanoseconds: UInt64 = 0
     }
@@ -57,18 +58,23 @@ final class WorkerChannel {
         case .request(let request):
             onIncoming?(request)
         case .response(let response):
-            guard let current = inFlight, response.id == .number(JSONNumber(current.id)) else {
-                onAnomaly?("response to id \(response.id) which no call is waiting for")
-                return
-            }
-            inFlight = nil
-            timer?.stop()
-            onCompleted?(current, EventLoop.hrtimeNanoseconds() &- current.sentAtNanoseconds)
-            // Send the next one before completing, so a call made from inside the completion
-            // queues behind calls that were already waiting.
-            sendNextIfIdle()
-            current.completion(response.result)
+            receive(RawResponse(response))
         }
+    }
+
+    /// Handles a response whose result was kept as text (the spawned worker's usual reply).
+    func receive(_ response: RawResponse) {
+        guard let current = inFlight, response.id == .number(JSONNumber(current.id)) else {
+            onAnomaly?("response to id \(response.id) which no call is waiting for")
+            return
+        }
+        inFlight = nil
+        timer?.stop()
+        onCompleted?(current, EventLoop.hrtimeNanoseconds() &- current.sentAtNanoseconds)
+        // Send the next one before completing, so a call made from inside the completion
+        // queues behind calls that were already waiting.
+        sendNextIfIdle()
+        current.completion(response.result)
     }
 
     /// Fails every call (in flight first, then the waiting ones, in order) and refuses new ones.

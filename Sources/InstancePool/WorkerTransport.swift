@@ -40,6 +40,8 @@ public final class ClosureTransport: WorkerTransport {
 /// What arrives on a spawned worker's control channel.
 enum ControlChannelEvent {
     case message(Message)
+    /// A response, its result kept as JSON text (validated, not parsed).
+    case response(RawResponse)
     /// The worker broke the protocol (bad framing, invalid JSON, a batch): it cannot be trusted
     /// to stay in step, so the instance is killed.
     case violation(String)
@@ -79,7 +81,10 @@ final class ControlChannelTransport: WorkerTransport {
 
     private func report(_ event: ControlChannelEvent) {
         guard let onEvent else { return }
-        if case .message = event {} else { self.onEvent = nil }  // violations and closes are final
+        switch event {
+        case .message, .response: break
+        case .violation, .closed: self.onEvent = nil  // final
+        }
         onEvent(event)
     }
 
@@ -100,6 +105,13 @@ final class ControlChannelTransport: WorkerTransport {
     private func handle(_ frame: FrameEvent) {
         switch frame {
         case .message(let body):
+            // The usual frame: the response to our call. Its result is validated but kept as
+            // bytes; anything else (worker.ready, an invalid message) takes the full parse, which
+            // also explains what is wrong.
+            if let response = Message.parseResponse(body: body, maxDepth: maxDepth) {
+                report(.response(response))
+                return
+            }
             do {
                 switch try Message.parse(body: body, maxDepth: maxDepth) {
                 case .single(.success(let message)):

@@ -24,6 +24,8 @@ script's namespace has `fake`, with helpers for the failure tests:
   fake.segfault()             SIGSEGV to itself (as a Blender crash)
   fake.hang()                 busy loop forever
   fake.garbage()              write bytes that are not a frame onto fd 3
+  fake.reply_raw(body)        answer this call with `body` (str or bytes, "%ID%" replaced by
+                              the request id) as a well-framed message instead of the real reply
   fake.log(text)              a line on stdout and stderr (log capture)
 """
 
@@ -47,6 +49,8 @@ class Fake:
 
     def __init__(self, channel):
         self._channel = channel
+        self.current_id = None
+        self.replied = False
 
     def crash(self, code=3):
         os._exit(code)
@@ -62,6 +66,13 @@ class Fake:
     def garbage(self):
         os.write(FD, b"this is not a frame\r\nat all\r\n\r\n")
         time.sleep(10)
+
+    def reply_raw(self, body):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        body = body.replace(b"%ID%", str(self.current_id).encode())
+        os.write(FD, b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.replied = True
 
     def log(self, text):
         print("fake stdout: %s" % text, file=sys.__stdout__, flush=True)
@@ -127,6 +138,7 @@ def serve(channel):
         if msg.kind != "request" and msg.kind != "notification":
             continue
         stop = False
+        fake.current_id, fake.replied = msg.id, False
         try:
             if msg.method == "worker.ping":
                 result = {}
@@ -141,10 +153,10 @@ def serve(channel):
             else:
                 raise RpcError(errors.METHOD_NOT_FOUND, "method %r not found" % msg.method, {"method": msg.method})
         except RpcError as exc:
-            if msg.kind == "request":
+            if msg.kind == "request" and not fake.replied:
                 channel.respond_error(msg.id, exc)
             continue
-        if msg.kind == "request":
+        if msg.kind == "request" and not fake.replied:
             channel.respond(msg.id, result)
         if stop:
             return 0
