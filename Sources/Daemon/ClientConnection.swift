@@ -9,7 +9,7 @@ public final class ClientConnection {
     public let id: Int
     public let peer: PeerCredentials?
     /// Ids of this connection's requests whose handlers have not replied yet.
-    var inFlightIDs = Set<RequestID>()
+    var inFlightIDs = RequestIDSet()
     /// Set once a GUI Blender on this connection called `worker.attach`: its responses to our
     /// requests go to this instance.
     var attachedInstance: Instance?
@@ -195,5 +195,39 @@ public final class ClientConnection {
         watchdog = nil
         stream.setDrainHandler(lowWater: 0, nil)
         stream.close { [self] in onClosed(self) }
+    }
+}
+
+/// The ids a connection has in flight: usually one or a few, so they are kept in an array and
+/// compared (a number id compares as an integer), with no hashing; past 16 a Set takes over.
+struct RequestIDSet {
+    private var few: [RequestID] = []
+    private var many: Set<RequestID>?
+
+    var count: Int { many?.count ?? few.count }
+
+    /// False when `id` is already in the set.
+    mutating func insert(_ id: RequestID) -> Bool {
+        if many != nil { return many!.insert(id).inserted }
+        if few.contains(id) { return false }
+        if few.count < 16 {
+            few.append(id)
+        } else {
+            many = Set(few + [id])
+            few = []
+        }
+        return true
+    }
+
+    mutating func remove(_ id: RequestID) {
+        if many != nil {
+            many!.remove(id)
+        } else if let index = few.firstIndex(of: id) {
+            few.remove(at: index)
+        }
+    }
+
+    func contains(_ id: RequestID) -> Bool {
+        many?.contains(id) ?? few.contains(id)
     }
 }

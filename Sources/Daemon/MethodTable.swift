@@ -15,11 +15,12 @@ public final class MethodTable {
     }
     /// When set, new requests are answered with this error instead of running.
     var refusal: RPCError?
-    private var pending: [Int: (RPCError) -> Void] = [:]
-    private var nextToken = 0
+    /// Requests whose handlers have not replied yet, as a doubly linked list: linking and
+    /// unlinking cost no hashing, and a handler that replies at once is never linked.
+    private var pendingHead: PendingRequest?
+    private(set) var inFlight = 0
 
     public var methods: [String] { dispatcher.methods }
-    var inFlight: Int { pending.count }
     /// Called each time a request in flight is answered (shutdown waits on this).
     var onSettled: (() -> Void)?
 
@@ -44,6 +45,18 @@ public final class MethodTable {
         })
     }
 
+    /// Registers a typed method whose result is JSON text from a worker, sent to the client
+    /// without being parsed and serialised again (RawJSON.swift). The handler also gets the
+    /// request's id.
+    public func registerForwarding<M: RPCMethod>(
+        _ method: M.Type,
+        _ handler: @escaping (M.Params, RequestID?, ClientConnection, @escaping (Result<RawJSON, RPCError>) -> Void) -> Void
+    ) {
+        dispatcher.registerForwarding(method) { [unowned self] params, request, connection, reply in
+            self.run(request, on: connection, reply: reply) { settle in handler(params, request.id, connection, settle) }
+        }
+    }
+
     /// Registers an untyped method (the JSON-RPC specification's examples in the transcript
     /// tests take positional params, which typed blenderd methods never do).
     public func registerRaw(
@@ -62,29 +75,81 @@ public final class MethodTable {
     ) {
         if let refusal { return reply(.failure(refusal)) }
         if let id = request.id {
-            guard connection.inFlightIDs.insert(id).inserted else {
+            guard connection.inFlightIDs.insert(id) else {
                 return reply(.failure(.invalidRequest("duplicate_id")))
             }
         }
-        let token = nextToken
-        nextToken += 1
-        var settled = false
-        let settle: (Result<T, RPCError>) -> Void = { [unowned self] result in
-            guard !settled else { return }
-            settled = true
-            self.pending[token] = nil
-            if let id = request.id { connection.inFlightIDs.remove(id) }
-            // Every error a client gets carries its code's fixed message, wherever it was made
-            // (the pool, a worker, a handler).
-            reply(result.mapError { $0.withFixedMessage })
-            self.onSettled?()
-        }
-        pending[token] = { error in settle(.failure(error)) }
-        body(settle)
+        let pending = TypedPendingRequest(table: self, id: request.id, connection: connection, reply: reply)
+        body { result in pending.settle(result) }
+        if !pending.settled { link(pending) }
+    }
+
+    private func link(_ pending: PendingRequest) {
+        pending.next = pendingHead
+        pendingHead?.previous = pending
+        pendingHead = pending
+        pending.isLinked = true
+        inFlight += 1
+    }
+
+    fileprivate func unlink(_ pending: PendingRequest) {
+        guard pending.isLinked else { return }
+        pending.isLinked = false
+        if let previous = pending.previous { previous.next = pending.next } else { pendingHead = pending.next }
+        pending.next?.previous = pending.previous
+        pending.next = nil
+        pending.previous = nil
+        inFlight -= 1
     }
 
     /// Answers every request still in flight with `error` (shutdown past its grace period).
     func cancelAll(with error: RPCError) {
-        for cancel in pending.values { cancel(error) }
+        var all: [PendingRequest] = []
+        var node = pendingHead
+        while let current = node {
+            all.append(current)
+            node = current.next
+        }
+        for pending in all { pending.cancel(error) }
+    }
+}
+
+/// A request in flight (see `MethodTable.run`).
+private class PendingRequest {
+    var next: PendingRequest?
+    unowned(unsafe) var previous: PendingRequest?
+    var isLinked = false
+
+    func cancel(_ error: RPCError) {}
+}
+
+private final class TypedPendingRequest<T>: PendingRequest {
+    unowned let table: MethodTable
+    let id: RequestID?
+    let connection: ClientConnection
+    let reply: (Result<T, RPCError>) -> Void
+    private(set) var settled = false
+
+    init(table: MethodTable, id: RequestID?, connection: ClientConnection, reply: @escaping (Result<T, RPCError>) -> Void) {
+        self.table = table
+        self.id = id
+        self.connection = connection
+        self.reply = reply
+    }
+
+    /// The first reply goes out; later ones (a cancelled request whose handler finishes) are dropped.
+    func settle(_ result: Result<T, RPCError>) {
+        guard !settled else { return }
+        settled = true
+        table.unlink(self)
+        if let id { connection.inFlightIDs.remove(id) }
+        // Every error a client gets carries its code's fixed message, wherever it was made
+        // (the pool, a worker, a handler).
+        reply(result.mapError { $0.withFixedMessage })
+        table.onSettled?()
+    }
+
+    override func cancel(_ error: RPCError) {
+        settle(.failure(error))
     }
 }
