@@ -66,13 +66,12 @@ public struct RawJSON: Hashable, Sendable {
 
     /// The value of a top-level member, when this is an object that has it.
     public func member(_ key: String) -> RawJSON? {
-        guard isObject else { return nil }
-        var found: RawJSON?
-        forEachMember { name, range in
-            guard found == nil, name == key else { return }
-            found = RawJSON(validated: Array(bytes[range]))
-        }
-        return found
+        members([key])[0]
+    }
+
+    /// The values of several top-level members, in one pass (nil where absent or not an object).
+    public func members(_ keys: [String]) -> [RawJSON?] {
+        valueRanges(keys).map { range in range.map { RawJSON(validated: Array(bytes[$0])) } }
     }
 
     /// This object with `members` set: an existing member's value is replaced in place, a new one
@@ -80,25 +79,20 @@ public struct RawJSON: Hashable, Sendable {
     /// top-level keys, not a parse of the values.
     public func settingMembers(_ members: KeyValuePairs<String, JSONValue>) -> RawJSON {
         guard isObject, !members.isEmpty else { return self }
-        var replaced: [(range: Range<Int>, value: JSONValue)] = []
-        var seen = [Bool](repeating: false, count: members.count)
-        var empty = true
-        forEachMember { name, range in
-            empty = false
-            guard let slot = members.firstIndex(where: { $0.key == name }) else { return }
-            seen[slot] = true
-            replaced.append((range, members[slot].value))
-        }
+        let ranges = valueRanges(members.map(\.key))
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 32 * members.count)
         var position = 0
-        for (range, value) in replaced {
+        // Replace in text order.
+        for (range, slot) in zip(ranges, ranges.indices).compactMap({ range, slot in range.map { ($0, slot) } })
+            .sorted(by: { $0.0.lowerBound < $1.0.lowerBound }) {
             out.append(contentsOf: bytes[position..<range.lowerBound])
-            JSONSerializer.write(value, into: &out)
+            JSONSerializer.write(members[slot].value, into: &out)
             position = range.upperBound
         }
         out.append(contentsOf: bytes[position..<(bytes.count - 1)])  // all but the closing brace
-        for (slot, member) in members.enumerated() where !seen[slot] {
+        var empty = !hasMembers
+        for (slot, member) in members.enumerated() where ranges[slot] == nil {
             if !empty { out.append(UInt8(ascii: ",")) }
             empty = false
             JSONSerializer.writeString(member.key, into: &out)
@@ -114,9 +108,29 @@ public struct RawJSON: Hashable, Sendable {
         settingMembers([key: value])
     }
 
-    /// Calls `body` with each top-level member's name and its value's byte range.
-    private func forEachMember(_ body: (String, Range<Int>) -> Void) {
+    /// An object with at least one member.
+    private var hasMembers: Bool {
+        guard isObject else { return false }
+        for byte in bytes.dropFirst() {
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D: continue
+            default: return byte != UInt8(ascii: "}")
+            }
+        }
+        return false
+    }
+
+    /// The byte ranges of the values of the top-level members named `keys` (nil where absent, or
+    /// when this is not an object). A key written plainly (ASCII, no escapes) is compared as bytes;
+    /// any other is decoded and compared as a String (canonical equivalence, as the parser's
+    /// dictionary compares keys).
+    private func valueRanges(_ keys: [String]) -> [Range<Int>?] {
+        var ranges = [Range<Int>?](repeating: nil, count: keys.count)
+        guard isObject else { return ranges }
+        let names = keys.map { Array($0.utf8) }
+        let asciiNames = names.map { $0.allSatisfy { $0 < 0x80 } }
         bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
             var parser = JSONParser(bytes: buffer, maxDepth: JSON.maxSupportedDepth)
             do throws(JSONParseError) {
                 parser.index = 1
@@ -124,17 +138,30 @@ public struct RawJSON: Hashable, Sendable {
                 if parser.peek() == UInt8(ascii: "}") { return }
                 while true {
                     parser.skipWhitespace()
-                    let name = try parser.parseString()
+                    let keyStart = parser.index + 1
+                    let plain = try parser.skipString()
+                    let keyLength = parser.index - 1 - keyStart
                     try parser.expectColon()
-                    let start = parser.index
+                    let valueStart = parser.index
                     try parser.skipValue()
-                    body(name, start..<parser.index)
+                    for slot in 0..<names.count where ranges[slot] == nil {
+                        let matched: Bool
+                        if plain && asciiNames[slot] {
+                            matched = keyLength == names[slot].count
+                                && UnsafeBufferPointer(start: base + keyStart, count: keyLength).elementsEqual(names[slot])
+                        } else {
+                            let literal = UnsafeBufferPointer(start: base + keyStart - 1, count: keyLength + 2)
+                            matched = (try? JSON.parse(Array(literal))) == .string(keys[slot])
+                        }
+                        if matched { ranges[slot] = valueStart..<parser.index }
+                    }
                     if try parser.endOfMember(closing: UInt8(ascii: "}")) { return }
                 }
             } catch {
                 assertionFailure("RawJSON holds invalid JSON: \(error)")
             }
         }
+        return ranges
     }
 
     /// The text without whitespace between tokens (spaces inside strings are kept).

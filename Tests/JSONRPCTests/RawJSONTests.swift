@@ -147,6 +147,9 @@ import Testing
         #expect(raw.member("s")?.value == "x\"y")
         #expect(raw.member("b") == nil)
         #expect(RawJSON(JSONValue.array([1])).member("a") == nil)
+        // Escaped and non-ASCII keys compare as decoded Strings.
+        let escaped = try RawJSON(validating: Array(#"{"\u0063heckpoint":1,"café":2,"K":3}"#.utf8))
+        #expect(escaped.members(["checkpoint", "café", "cafe\u{0301}", "\u{212A}", "x"]).map { $0?.value } == [1, 2, 2, 3, nil])
     }
 
     @Test func fromValue() {
