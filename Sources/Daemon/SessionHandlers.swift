@@ -28,7 +28,7 @@ extension Daemon {
         table.register(SessionResume.self) { params, connection, reply in
             sessions.resume(params, on: connection, reply)
         }
-        table.register(ScriptExec.self, withRequestID: { params, requestID, connection, reply in
+        table.registerForwarding(ScriptExec.self, { params, requestID, connection, reply in
             var forwarded: [String: JSONValue] = ["code": .string(params.code)]
             if let limit = params.captureLimit {
                 guard limit >= 0, limit <= Self.maxCaptureBytes else {
@@ -43,10 +43,10 @@ extension Daemon {
                 }
                 timeout = Int(seconds * 1000)
             }
-            sessions.call(params.session, on: connection, request: requestID, method: ScriptExec.name, params: .object(forwarded),
+            sessions.callRaw(params.session, on: connection, request: requestID, method: ScriptExec.name, params: .object(forwarded),
                           timeoutMilliseconds: timeout, reply)
         })
-        table.register(SceneInfo.self, withRequestID: { params, requestID, connection, reply in
+        table.registerForwarding(SceneInfo.self, { params, requestID, connection, reply in
             if let offset = params.offset, offset < 0 {
                 return reply(.failure(.invalidParams(path: "params.offset", reason: "must not be negative")))
             }
@@ -56,11 +56,11 @@ extension Daemon {
             var forwarded: [String: JSONValue] = [:]
             if let offset = params.offset { forwarded["offset"] = .number(JSONNumber(offset)) }
             if let limit = params.limit { forwarded["limit"] = .number(JSONNumber(limit)) }
-            sessions.call(params.session, on: connection, request: requestID, method: SceneInfo.name, params: .object(forwarded),
+            sessions.callRaw(params.session, on: connection, request: requestID, method: SceneInfo.name, params: .object(forwarded),
                           timeoutMilliseconds: nil, reply)
         })
-        table.register(SceneObject.self, withRequestID: { params, requestID, connection, reply in
-            sessions.call(params.session, on: connection, request: requestID, method: SceneObject.name, params: ["name": .string(params.name)],
+        table.registerForwarding(SceneObject.self, { params, requestID, connection, reply in
+            sessions.callRaw(params.session, on: connection, request: requestID, method: SceneObject.name, params: ["name": .string(params.name)],
                           timeoutMilliseconds: nil, reply)
         })
         table.register(SceneCheckpoint.self, withRequestID: { params, requestID, connection, reply in
@@ -78,8 +78,8 @@ extension Daemon {
         table.register(RequestCancel.self) { params, connection, reply in
             reply(sessions.cancel(params.id, on: connection))
         }
-        table.register(APIDescribe.self, withRequestID: { params, requestID, connection, reply in
-            sessions.call(params.session, on: connection, request: requestID, method: APIDescribe.name, params: ["target": .string(params.target)],
+        table.registerForwarding(APIDescribe.self, { params, requestID, connection, reply in
+            sessions.callRaw(params.session, on: connection, request: requestID, method: APIDescribe.name, params: ["target": .string(params.target)],
                           timeoutMilliseconds: nil, reply)
         })
     }

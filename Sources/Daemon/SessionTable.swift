@@ -180,6 +180,17 @@ final class SessionTable {
         _ id: String, on connection: ClientConnection, request: RequestID? = nil, method: String, params: JSONValue,
         timeoutMilliseconds: Int?, _ reply: @escaping (Result<JSONValue, RPCError>) -> Void
     ) {
+        callRaw(id, on: connection, request: request, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) {
+            reply($0.map(\.value))
+        }
+    }
+
+    /// `call` with the result as the worker's JSON text (RawJSON.swift): validated, not parsed, and
+    /// sent to the client as it is; the checkpoint member is spliced in.
+    func callRaw(
+        _ id: String, on connection: ClientConnection, request: RequestID? = nil, method: String, params: JSONValue,
+        timeoutMilliseconds: Int?, _ reply: @escaping (Result<RawJSON, RPCError>) -> Void
+    ) {
         let session: Session
         switch owned(id, by: connection) {
         case .failure(let error): return reply(.failure(error))
@@ -187,24 +198,26 @@ final class SessionTable {
         }
         session.lastActiveMilliseconds = loop.nowMilliseconds
         enqueue(session, connection: connection.id, request: request, reply: reply) { [unowned self] done in
-            run(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { result in
+            runRaw(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { result in
                 if method == ScriptExec.name { session.execs += 1 }
-                let finish: (Result<JSONValue, RPCError>) -> Void = { result in
-                    self.journal(session, method: method, params: params, result: result)
+                let finish: (Result<RawJSON, RPCError>) -> Void = { result in
+                    // The reply first: the journal line (a serialisation and a write) is not
+                    // something the client should wait for.
                     reply(result)
+                    self.journal(session, method: method, params: params, result: Self.journalView(result))
                     done()
                 }
                 guard case .success(let value) = result, Self.changesScene(method) else { return finish(result) }
                 guard session.checkpointPolicy == .auto, let instance = session.instance else {
-                    return finish(.success(Self.adding(value, ["checkpoint": .null])))
+                    return finish(.success(value.settingMembers(["checkpoint": .null])))
                 }
                 self.saveCheckpoint(session, on: instance, label: nil, auto: true) { saved in
                     switch saved {
                     case .success(let checkpoint):
-                        finish(.success(Self.adding(value, ["checkpoint": .string(checkpoint.id)])))
+                        finish(.success(value.settingMembers(["checkpoint": .string(checkpoint.id)])))
                     case .failure(let error):
                         self.logger.error("automatic checkpoint failed: \(error)", metadata: ["session": "\(session.id)"])
-                        finish(.success(Self.adding(value, [
+                        finish(.success(value.settingMembers([
                             "checkpoint": .null, "checkpoint_error": .string(error.data?["reason"]?.stringValue ?? error.message),
                         ])))
                     }
@@ -222,6 +235,25 @@ final class SessionTable {
     /// operation queue.
     func run(_ session: Session, method: String, params: JSONValue, timeoutMilliseconds: Int?,
              _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
+        runRaw(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
+    }
+
+    /// What `journal(_:method:params:result:)` reads from a success (its checkpoint and
+    /// duration), looked up in the text instead of parsing all of it.
+    static func journalView(_ result: Result<RawJSON, RPCError>) -> Result<JSONValue, RPCError> {
+        result.map { raw in
+            let keys = ["checkpoint", "duration_ms"]
+            var members: [String: JSONValue] = [:]
+            for (key, member) in zip(keys, raw.members(keys)) {
+                if let member { members[key] = member.value }
+            }
+            return .object(members)
+        }
+    }
+
+    /// `run` with the result as the worker's JSON text.
+    func runRaw(_ session: Session, method: String, params: JSONValue, timeoutMilliseconds: Int?,
+                _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
         session.phase = .leasing
         withInstance(session) { [unowned self] leased in
             let instance: Instance
@@ -238,7 +270,7 @@ final class SessionTable {
             }
             session.callsInFlight += 1
             session.phase = .calling
-            instance.call(method, params: params, timeoutMilliseconds: timeoutMilliseconds ?? session.execTimeoutMilliseconds) { result in
+            instance.callRaw(method, params: params, timeoutMilliseconds: timeoutMilliseconds ?? session.execTimeoutMilliseconds) { result in
                 session.callsInFlight -= 1
                 session.phase = .finishing
                 session.lastActiveMilliseconds = self.loop.nowMilliseconds

@@ -126,3 +126,20 @@ struct ParamsDecodingTests {
                 "ScriptExec.Params changed: update Sources/Daemon/ParamsDecoding.swift")
     }
 }
+
+@Suite("journal timestamps")
+struct JournalTimestampTests {
+    /// The hand-written RFC 3339 text equals what ISO8601DateFormatter wrote before.
+    @Test func sameTextAsISO8601DateFormatter() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var generator = SystemRandomNumberGenerator()
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400.9996), Date()]
+        for _ in 0..<2_000 {
+            dates.append(Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator)))
+        }
+        for date in dates {
+            #expect(Session.rfc3339(date) == formatter.string(from: date), "\(date.timeIntervalSince1970)")
+        }
+    }
+}
