@@ -44,6 +44,11 @@ final class Session {
     var running: (connection: Int, request: RequestID)?
     /// request.cancel asked for the running request: its failure is reported -32006.
     var cancelRequested = false
+    /// A restore into a fresh instance is still running after its error was answered: the next
+    /// operation waits for it.
+    var recoveryInFlight = false
+    /// That restore failed: the next call is told instead of running on an empty scene.
+    var pendingRestoreError: String?
     /// Where the running operation is, for request.cancel: only leasing and calling can be cancelled.
     var phase: OperationPhase = .idle
     var journalSequence = 0

@@ -2,6 +2,7 @@ import BlenderdProtocol
 import Foundation
 import InstancePool
 import JSONRPC
+import UVCore
 
 /// Checkpoints (ARCHITECTURE.md, "Checkpoints"): the worker saves the scene as an uncompressed
 /// .blend into its workspace (the only place its sandbox may write), and the daemon moves the file
@@ -239,6 +240,46 @@ extension SessionTable {
             }
         }
     }
+
+    /// The error of a call that cost its instance, with the recovery it triggered. A warm spare
+    /// takes the checkpoint in milliseconds and the error waits for that; when none is ready
+    /// (spawning one takes a second or more) the error goes out after `recoveryReplyMilliseconds`
+    /// naming the checkpoint the session is being put back at (`restore_pending: true`). The
+    /// session's next operation waits for the restore either way, and if it fails that
+    /// operation is told so instead of running on an empty scene.
+    func recoverThenAnswer<T>(_ session: Session, from instance: Instance, lost: Bool, error: RPCError,
+                              _ completion: @escaping (Result<T, RPCError>) -> Void) {
+        var answered = false
+        let answer: (_ checkpoint: String?, _ problem: String?, _ pending: Bool) -> Void = { checkpoint, problem, pending in
+            guard !answered else { return }
+            answered = true
+            var extra: [String: JSONValue] = [
+                "session": .string(session.id), "restored_checkpoint": checkpoint.map(JSONValue.string) ?? .null,
+            ]
+            if let problem { extra["restore_error"] = .string(problem) }
+            if pending { extra["restore_pending"] = true }
+            completion(.failure(error.adding(extra)))
+        }
+        let target = session.currentCheckpoint
+        let timer = try? UVCore.Timer(loop: loop)
+        try? timer?.start(after: Self.recoveryReplyMilliseconds) {
+            timer?.close(nil)
+            answer(target, nil, true)
+        }
+        session.recoveryInFlight = true
+        recover(session, from: instance, lost: lost) { [unowned self] recovery in
+            timer?.close(nil)
+            session.recoveryInFlight = false
+            if answered, let problem = recovery.error, target != nil {
+                session.pendingRestoreError = problem
+            }
+            answer(recovery.checkpoint, recovery.error, false)
+            resumeOperations(session)
+        }
+    }
+
+    /// How long an error waits for its recovery before it is sent with `restore_pending`.
+    static let recoveryReplyMilliseconds = 250
 
     /// After a timeout, crash or cancel: a lost instance is replaced by a fresh one with the
     /// current checkpoint (withInstance does the loading); an instance that survived (the script

@@ -32,8 +32,14 @@ extension SessionTable {
         pumpOperations(session)
     }
 
+    /// Starts the next operation once a recovery that outlived its error reply has finished.
+    func resumeOperations(_ session: Session) {
+        pumpOperations(session)
+    }
+
     private func pumpOperations(_ session: Session) {
-        guard !session.operationRunning, sessions[session.id] === session, !session.operations.isEmpty else { return }
+        guard !session.operationRunning, !session.recoveryInFlight, sessions[session.id] === session,
+              !session.operations.isEmpty else { return }
         let operation = session.operations.removeFirst()
         session.operationRunning = true
         session.running = operation.request.map { (operation.connection, $0) }

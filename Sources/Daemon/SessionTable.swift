@@ -261,6 +261,16 @@ final class SessionTable {
             case .failure(let error): return completion(.failure(error))
             case .success(let found): instance = found
             }
+            if let problem = session.pendingRestoreError {
+                // An earlier error was answered before its restore finished, and the restore failed:
+                // this call would run on an empty scene without knowing it.
+                session.pendingRestoreError = nil
+                return completion(.failure(RPCError(code: .internalError, data: [
+                    "reason": .string("the session could not be put back at its checkpoint after the last error: \(problem)"),
+                    "session": .string(session.id),
+                    "remedy": "scene.restore an earlier checkpoint (scene.checkpoints lists them), or rebuild the scene",
+                ])))
+            }
             if session.cancelRequested {
                 // request.cancel arrived while the instance was being leased.
                 session.cancelRequested = false
@@ -304,15 +314,7 @@ final class SessionTable {
                                 "stage": .string(error.code == .instanceCrashed ? "killed" : "interrupted"),
                             ]))
                         }
-                        self.recover(session, from: instance, lost: lost || instance.state == .dead) { recovery in
-                            var extra: [String: JSONValue] = [
-                                "session": .string(session.id),
-                                "restored_checkpoint": recovery.checkpoint.map(JSONValue.string) ?? .null,
-                            ]
-                            if let problem = recovery.error { extra["restore_error"] = .string(problem) }
-                            error.data = Self.merging(error.data, extra)
-                            completion(.failure(error))
-                        }
+                        self.recoverThenAnswer(session, from: instance, lost: lost || instance.state == .dead, error: error, completion)
                         return
                     }
                     if method == ScriptExec.name, [.scriptError, .sandboxViolation].contains(error.code),
