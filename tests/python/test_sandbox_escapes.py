@@ -338,8 +338,10 @@ def test_daemon_environment_is_not_readable(env, session):
 def test_signals_to_the_daemon_and_another_worker(env, session):
     mine = session.info()
     env.daemon.wait_ready(1, client=session.client)  # another instance (a warm spare) to aim at
+    # A ready spare: an instance still stopping after an earlier test's session (every session
+    # gets a fresh process) would die on its own and look like a successful kill.
     others = [i for i in session.client.call("instance.list")["instances"]
-              if i["id"] != mine["id"] and i.get("pid") and pid_alive(i["pid"])]
+              if i["id"] != mine["id"] and i["state"] == "ready" and i.get("pid") and pid_alive(i["pid"])]
     assert others, "need a second instance (--warm 2)"
     other = others[0]
     daemon = env.daemon.pid
