@@ -139,7 +139,7 @@ extension SessionTable {
                 logger.warning("skipping a session directory without a readable session.json", metadata: ["path": "\(directory)"])
                 continue
             }
-            guard case .success(let requirements) = Self.requirements(from: record.params) else { continue }
+            guard case .success(let requirements) = self.requirements(from: record.params) else { continue }
             let session = Session(
                 id: record.id, token: record.token, requirements: requirements, execTimeoutMilliseconds: record.execTimeoutMs,
                 idleTimeoutMilliseconds: record.idleTimeoutMs, owner: nil, instance: nil, blender: record.blender,

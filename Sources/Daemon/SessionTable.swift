@@ -52,7 +52,7 @@ final class SessionTable {
 
     func open(_ params: SessionOpen.Params, on connection: ClientConnection, _ reply: @escaping (Result<SessionOpen.Result, RPCError>) -> Void) {
         let requirements: Requirements
-        switch Self.requirements(from: params) {
+        switch self.requirements(from: params) {
         case .success(let parsed): requirements = parsed
         case .failure(let error): return reply(.failure(error))
         }
@@ -434,6 +434,17 @@ final class SessionTable {
                 .adding(["remedy": .string("omit sandbox, or restart blenderd with --sandbox \(tier.rawValue)")])
         }
         return nil
+    }
+
+    /// `requirements(from:)`, plus: when this daemon sandboxes its instances, a session that
+    /// asks for neither `headless` nor the trusted tier gets a headless (sandboxed) instance —
+    /// never an attached GUI, which runs scripts unsandboxed in its owner's Blender.
+    func requirements(from params: SessionOpen.Params) -> Result<Requirements, RPCError> {
+        Self.requirements(from: params).map { requirements in
+            var requirements = requirements
+            if requirements.headless == nil, pool.configuration.sandbox != nil { requirements.headless = true }
+            return requirements
+        }
     }
 
     static func requirements(from params: SessionOpen.Params) -> Result<Requirements, RPCError> {

@@ -59,6 +59,11 @@ struct GUIAttachTests {
         #expect(instance["headless"] == false)
         #expect(instance["blender"]?.stringValue?.hasPrefix("3.4") == true)
 
+        // A session that does not ask for the GUI never lands in it: scripts run unsandboxed there.
+        let headless = try client.call("session.open", params: [:])
+        #expect(headless["headless"] == true && headless["kind"] != "gui", "\(headless)")
+        _ = try? client.call("session.close", params: ["session": headless["session"] ?? .null])
+
         let session = try client.openSession(["headless": false])
         let result = try client.exec(session, """
             import bpy, threading
