@@ -68,7 +68,7 @@ final class ControlChannelTransport: WorkerTransport {
     func send(_ frameBody: [UInt8]) {
         guard !connection.isClosing else { return }
         do {
-            try connection.write([Array("Content-Length: \(frameBody.count)\r\n\r\n".utf8), frameBody])
+            try connection.write([FrameEncoder.header(contentLength: frameBody.count), frameBody])
         } catch {
             report(.closed("write failed: \(error)"))
         }

@@ -66,38 +66,41 @@ public struct RawJSON: Hashable, Sendable {
 
     /// The value of a top-level member, when this is an object that has it.
     public func member(_ key: String) -> RawJSON? {
-        members([key])[0]
+        valueRange(of: key).map { RawJSON(validated: Array(bytes[$0])) }
     }
 
-    /// The values of several top-level members, in one pass (nil where absent or not an object).
+    /// The values of several top-level members (nil where absent or not an object).
     public func members(_ keys: [String]) -> [RawJSON?] {
-        valueRanges(keys).map { range in range.map { RawJSON(validated: Array(bytes[$0])) } }
+        keys.map(member)
     }
 
     /// This object with `members` set: an existing member's value is replaced in place, a new one
-    /// is added at the end. Anything but an object is returned unchanged. Costs one pass over the
-    /// top-level keys, not a parse of the values.
+    /// is added at the end. Anything but an object is returned unchanged. Costs a walk over the
+    /// top-level structure per member set, not a parse.
     public func settingMembers(_ members: KeyValuePairs<String, JSONValue>) -> RawJSON {
         guard isObject, !members.isEmpty else { return self }
-        let ranges = valueRanges(members.map(\.key))
+        var replacements: [(range: Range<Int>, value: JSONValue)] = []
+        var additions: [(key: String, value: JSONValue)] = []
+        for (key, value) in members {
+            if let range = valueRange(of: key) { replacements.append((range, value)) } else { additions.append((key, value)) }
+        }
+        replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 32 * members.count)
         var position = 0
-        // Replace in text order.
-        for (range, slot) in zip(ranges, ranges.indices).compactMap({ range, slot in range.map { ($0, slot) } })
-            .sorted(by: { $0.0.lowerBound < $1.0.lowerBound }) {
+        for (range, value) in replacements {
             out.append(contentsOf: bytes[position..<range.lowerBound])
-            JSONSerializer.write(members[slot].value, into: &out)
+            JSONSerializer.write(value, into: &out)
             position = range.upperBound
         }
         out.append(contentsOf: bytes[position..<(bytes.count - 1)])  // all but the closing brace
         var empty = !hasMembers
-        for (slot, member) in members.enumerated() where ranges[slot] == nil {
+        for (key, value) in additions {
             if !empty { out.append(UInt8(ascii: ",")) }
             empty = false
-            JSONSerializer.writeString(member.key, into: &out)
+            JSONSerializer.writeString(key, into: &out)
             out.append(UInt8(ascii: ":"))
-            JSONSerializer.write(member.value, into: &out)
+            JSONSerializer.write(value, into: &out)
         }
         out.append(UInt8(ascii: "}"))
         return RawJSON(validated: out)
@@ -110,58 +113,36 @@ public struct RawJSON: Hashable, Sendable {
 
     /// An object with at least one member.
     private var hasMembers: Bool {
-        guard isObject else { return false }
-        for byte in bytes.dropFirst() {
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0D: continue
-            default: return byte != UInt8(ascii: "}")
-            }
+        bytes.withUnsafeBufferPointer { text in
+            var walker = TopLevelMembers(text)
+            return walker.next() != nil
         }
-        return false
     }
 
-    /// The byte ranges of the values of the top-level members named `keys` (nil where absent, or
-    /// when this is not an object). A key written plainly (ASCII, no escapes) is compared as bytes;
-    /// any other is decoded and compared as a String (canonical equivalence, as the parser's
-    /// dictionary compares keys).
-    private func valueRanges(_ keys: [String]) -> [Range<Int>?] {
-        var ranges = [Range<Int>?](repeating: nil, count: keys.count)
-        guard isObject else { return ranges }
-        let names = keys.map { Array($0.utf8) }
-        let asciiNames = names.map { $0.allSatisfy { $0 < 0x80 } }
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var parser = JSONParser(bytes: buffer, maxDepth: JSON.maxSupportedDepth)
-            do throws(JSONParseError) {
-                parser.index = 1
-                parser.skipWhitespace()
-                if parser.peek() == UInt8(ascii: "}") { return }
-                while true {
-                    parser.skipWhitespace()
-                    let keyStart = parser.index + 1
-                    let plain = try parser.skipString()
-                    let keyLength = parser.index - 1 - keyStart
-                    try parser.expectColon()
-                    let valueStart = parser.index
-                    try parser.skipValue()
-                    for slot in 0..<names.count where ranges[slot] == nil {
-                        let matched: Bool
-                        if plain && asciiNames[slot] {
-                            matched = keyLength == names[slot].count
-                                && UnsafeBufferPointer(start: base + keyStart, count: keyLength).elementsEqual(names[slot])
-                        } else {
-                            let literal = UnsafeBufferPointer(start: base + keyStart - 1, count: keyLength + 2)
-                            matched = (try? JSON.parse(Array(literal))) == .string(keys[slot])
+    /// The byte range of a top-level member's value (nil when absent, or not an object). A key
+    /// written plainly (ASCII, no escapes) is compared as bytes; any other is decoded and compared
+    /// as a String (canonical equivalence, as the parser's dictionary compares keys).
+    private func valueRange(of name: String) -> Range<Int>? {
+        guard isObject else { return nil }
+        var name = name
+        return name.withUTF8 { wanted in
+            let asciiName = !wanted.contains { $0 >= 0x80 }
+            return bytes.withUnsafeBufferPointer { text -> Range<Int>? in
+                var walker = TopLevelMembers(text)
+                while let member = walker.next() {
+                    if member.plain && asciiName {
+                        if member.key.count == wanted.count
+                            && UnsafeBufferPointer(rebasing: text[member.key]).elementsEqual(wanted) {
+                            return member.value
                         }
-                        if matched { ranges[slot] = valueStart..<parser.index }
+                    } else {
+                        let literal = Array(text[(member.key.lowerBound - 1)..<(member.key.upperBound + 1)])
+                        if (try? JSON.parse(literal)) == .string(String(decoding: wanted, as: UTF8.self)) { return member.value }
                     }
-                    if try parser.endOfMember(closing: UInt8(ascii: "}")) { return }
                 }
-            } catch {
-                assertionFailure("RawJSON holds invalid JSON: \(error)")
+                return nil
             }
         }
-        return ranges
     }
 
     /// The text without whitespace between tokens (spaces inside strings are kept).
@@ -202,4 +183,81 @@ extension RawJSON: CustomStringConvertible {
 
 extension RawJSON: JSONValueRepresentable {
     public var jsonValue: JSONValue { value }
+}
+
+/// The members of a top-level object in text already validated (RawJSON): no checks, only the
+/// structure (strings, nesting), so a walk costs a few instructions a byte.
+private struct TopLevelMembers {
+    private let base: UnsafePointer<UInt8>?
+    private let end: Int
+    private var i = 1  // after "{"
+
+    init(_ text: UnsafeBufferPointer<UInt8>) {
+        base = text.baseAddress
+        end = text.count
+    }
+
+    /// The next member: its key's range between the quotes, whether the key is plain ASCII
+    /// without escapes, and its value's range.
+    mutating func next() -> (key: Range<Int>, plain: Bool, value: Range<Int>)? {
+        guard let base else { return nil }
+        skipWhitespace(base)
+        if i < end && base[i] == UInt8(ascii: ",") {
+            i += 1
+            skipWhitespace(base)
+        }
+        guard i < end, base[i] == UInt8(ascii: "\"") else { return nil }  // the closing brace
+        let keyStart = i + 1
+        let plain = skipString(base)
+        let key = keyStart..<(i - 1)
+        skipWhitespace(base)
+        i += 1  // ":"
+        skipWhitespace(base)
+        let valueStart = i
+        var depth = 0
+        while i < end {
+            let byte = base[i]
+            if byte == UInt8(ascii: "\"") {
+                _ = skipString(base)
+                if depth == 0 { break }
+                continue
+            }
+            if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                depth += 1
+            } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                if depth == 0 { break }  // the object's own closing brace
+                depth -= 1
+                if depth == 0 {
+                    i += 1
+                    break
+                }
+            } else if depth == 0 && (byte == UInt8(ascii: ",") || byte <= 0x20) {
+                break
+            }
+            i += 1
+        }
+        return (key, plain, valueStart..<i)
+    }
+
+    private mutating func skipWhitespace(_ base: UnsafePointer<UInt8>) {
+        while i < end, base[i] <= 0x20 { i += 1 }  // valid text has no other bytes below 0x21 here
+    }
+
+    /// From an opening quote to after the closing one; false if the string had escapes or non-ASCII.
+    private mutating func skipString(_ base: UnsafePointer<UInt8>) -> Bool {
+        var plain = true
+        i += 1
+        while i < end {
+            i = ByteScan.firstNonPlain(base, from: i, to: end)
+            guard i < end else { break }
+            let byte = base[i]
+            if byte == UInt8(ascii: "\"") {
+                i += 1
+                return plain
+            }
+            plain = false
+            i += byte == UInt8(ascii: "\\") ? 2 : 1  // an escaped byte never ends the string
+        }
+        return plain
+    }
 }

@@ -152,6 +152,57 @@ import Testing
         #expect(escaped.members(["checkpoint", "café", "cafe\u{0301}", "\u{212A}", "x"]).map { $0?.value } == [1, 2, 2, 3, nil])
     }
 
+    /// Member lookup and setting walk the text without a parser: checked against the tree on
+    /// random objects (nested values, strings with quotes, brackets and escapes, random spacing).
+    @Test func memberWalkAgreesWithTheTree() throws {
+        var generator = SplitMix64(seed: 7)
+        func string() -> String {
+            let pieces = ["a", "}", "]", "{", "[", "\"", "\\", ",", ":", " ", "é", "\n", "\u{1}", "x y"]
+            return (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+        }
+        func value(_ depth: Int) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 2 ? 4 : 7), using: &generator) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &generator))
+            case 2: return .number(JSONNumber(Int.random(in: -1000...1000, using: &generator)))
+            case 3: return .string(string())
+            case 4: return .array((0..<Int.random(in: 0...3, using: &generator)).map { _ in value(depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &generator) { members[string()] = value(depth + 1) }
+                return .object(members)
+            }
+        }
+        /// Compact JSON with random whitespace after structural characters.
+        func spaced(_ bytes: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = []
+            var inString = false, escaped = false
+            for byte in bytes {
+                out.append(byte)
+                if inString {
+                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+                } else if byte == 0x22 {
+                    inString = true
+                } else if [0x7B, 0x5B, 0x2C, 0x3A].contains(byte), Bool.random(using: &generator) {
+                    out.append(contentsOf: [0x20, 0x09].prefix(Int.random(in: 1...2, using: &generator)))
+                }
+            }
+            return out
+        }
+        for _ in 0..<2_000 {
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<Int.random(in: 0...6, using: &generator) { members[string()] = value(0) }
+            let raw = try RawJSON(validating: spaced(JSON.encode(.object(members))))
+            let keys = Array(members.keys) + ["missing", "checkpoint"]
+            #expect(raw.members(keys).map { $0?.value } == keys.map { members[$0] })
+            let set = raw.settingMembers(["checkpoint": "c1", (members.keys.first ?? "k"): 5])
+            var expected = members
+            expected["checkpoint"] = "c1"
+            expected[members.keys.first ?? "k"] = 5
+            #expect(try JSON.parse(set.bytes) == .object(expected))
+        }
+    }
+
     @Test func fromValue() {
         let value: JSONValue = ["b": [1, "two", .null], "a": true]
         #expect(RawJSON(value).text == #"{"a":true,"b":[1,"two",null]}"#)
