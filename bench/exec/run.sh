@@ -10,6 +10,10 @@
 #                   (session.open -> script.exec -> session.close on its Unix socket), timed in
 #                   rounds alternating with the direct worker of the same Blender version.
 #                   Skipped with a message while the daemon answers session.open with -32601.
+# Like with like: the daemon runs its workers with --sandbox TIER (EXEC_SANDBOX) and the direct
+# worker gets the same --sandbox policy; the daemon session asks for `checkpoint: manual` (the
+# direct worker saves nothing), falling back to the daemon's default if session.open refuses it.
+# The lines `exec mode=direct_setup` / `mode=daemon_session` say what each side ran with.
 # Prints a table with cold/warm ratios and checks the targets:
 #   warm exec >= 300x faster than a cold spawn, and warm p50 <= 2 ms        (per launcher)
 #   daemon overhead over direct at p50 <= 10 % or <= 100 us                  (when measured)
@@ -21,6 +25,11 @@
 #   EXEC_COLD_RUNS    cold spawns per launcher (default 10)
 #   EXEC_WARM_RUNS    warm round trips per launcher and side (default 500)
 #   EXEC_LAUNCHERS    "executable,module" (default both)
+#   EXEC_SANDBOX      sandbox tier for both sides: blenderd --sandbox TIER, and the direct worker
+#                     started with the --sandbox policy of that tier (default strict, blenderd's
+#                     default; "none": the daemon's default flags and no --sandbox for the direct worker)
+#   EXEC_DIRECT_SANDBOX  explicit --sandbox JSON for the direct worker ("{workspace}" is replaced by
+#                     a fresh directory; "none" for none); overrides EXEC_SANDBOX on the direct side
 #   PYTHON            interpreter for the (stdlib-only) drivers (default python3)
 set -euo pipefail
 
@@ -30,6 +39,7 @@ PY=${PYTHON:-python3}
 COLD_RUNS=${EXEC_COLD_RUNS:-10}
 WARM_RUNS=${EXEC_WARM_RUNS:-500}
 LAUNCHERS=${EXEC_LAUNCHERS:-executable,module}
+SANDBOX=${EXEC_SANDBOX:-strict}
 TARGET_RATIO=300
 TARGET_P50_MS=2
 TARGET_OVERHEAD_PCT=10
@@ -85,10 +95,11 @@ say "== cold spawn (one Blender process per script)"
 if [[ -n "${BLENDERD:-}" ]]; then
     [[ -x "$BLENDERD" ]] || die "BLENDERD=$BLENDERD is not an executable"
     # The pool's flags (names fixed by ARCHITECTURE.md): both launchers available, one warm spare.
-    POOL_FLAGS=(--warm 1)
+    mkdir -p "$TMP/state"
+    POOL_FLAGS=(--warm 1 --state-dir "$TMP/state")
+    [[ "$SANDBOX" == none ]] || POOL_FLAGS+=(--sandbox "$SANDBOX")
     if command -v blender >/dev/null; then POOL_FLAGS+=(--blender "$(command -v blender)"); fi
     if [[ -x "$ROOT/.venv/bin/python" ]]; then POOL_FLAGS+=(--bpy-python "$ROOT/.venv/bin/python"); fi
-    mkdir -p "$TMP/state"
     if start_daemon "${POOL_FLAGS[@]}"; then
         DAEMON_ARGS=(--daemon "$TMP/bd.sock")
     elif start_daemon; then
@@ -101,8 +112,10 @@ if [[ -n "${BLENDERD:-}" ]]; then
         tail -n 10 "$TMP/blenderd.log" | sed 's/^/    /'
     fi
 fi
-say "== warm: script.exec on a running worker, direct$([[ ${#DAEMON_ARGS[@]} -gt 0 ]] && echo ' and through blenderd, alternating')"
-"$PY" "$HERE/warm_direct.py" -n "$WARM_RUNS" --launchers "$LAUNCHERS" "${DAEMON_ARGS[@]}" | tee -a "$RESULTS" \
+DIRECT_ARGS=(--sandbox-tier "$SANDBOX")
+[[ -z "${EXEC_DIRECT_SANDBOX:-}" ]] || DIRECT_ARGS=(--sandbox-json "$EXEC_DIRECT_SANDBOX")
+say "== warm: script.exec on a running worker, direct$([[ ${#DAEMON_ARGS[@]} -gt 0 ]] && echo ' and through blenderd, alternating') (sandbox: $SANDBOX${EXEC_DIRECT_SANDBOX:+; direct: explicit policy})"
+"$PY" "$HERE/warm_direct.py" -n "$WARM_RUNS" --launchers "$LAUNCHERS" "${DIRECT_ARGS[@]}" "${DAEMON_ARGS[@]}" | tee -a "$RESULTS" \
     || die "warm_direct.py failed"
 
 # --- report --------------------------------------------------------------------------------------
@@ -156,6 +169,10 @@ done
 say ""
 ((${#notes[@]} == 0)) || { say "where a warm exec's time goes (p50):"; printf '  %s\n' "${notes[@]}"; say ""; }
 printf '%s\n' "${greps[@]}"
+for l in ${LAUNCHERS//,/ }; do
+    setup=$(get direct_setup "$l" sandbox); checkpoint=$(get daemon_session "$l" checkpoint)
+    [[ -z "$setup$checkpoint" ]] || say "setup $l: direct worker sandbox=${setup:--}; daemon --sandbox ${SANDBOX}; daemon session checkpoint=${checkpoint:--}"
+done
 if grep -q '^exec mode=daemon .*skip=' "$RESULTS"; then
     say "daemon: $(sed -n 's/^exec mode=daemon .*skip=//p' "$RESULTS" | head -n 1 | tr '_' ' ')"
 elif [[ -z "${BLENDERD:-}" ]]; then

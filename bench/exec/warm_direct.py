@@ -16,14 +16,25 @@ This is the floor the daemon is measured against: with `--daemon SOCKET`, a daem
 timed too, in rounds that alternate with the direct worker of the same Blender version (so
 machine noise hits both), and the overhead is the difference.
 
+Like with like: the daemon starts its workers sandboxed (`--sandbox JSON`: Landlock and the
+audit hook inside the worker, under bubblewrap for the strict tier), and takes a checkpoint
+after every successful exec unless the session says `checkpoint: manual`. So the direct worker
+gets the same `--sandbox` policy (`--sandbox-tier`, or an explicit `--sandbox-json`; the
+bubblewrap/prlimit wrapper is not reproduced: it adds no work per exec), and the daemon session
+is opened with `checkpoint: manual` (falling back to no `checkpoint` param, and saying so, for
+a daemon that answers it with -32602).
+
 Prints `exec mode=direct ...` (and `mode=daemon ...`) lines with p50/p90/p99 in ms.
 """
 
 import argparse
 import json
+import shutil
+import tempfile
 import time
 
 import common
+import blender_worker
 from blender_worker import Worker, availability
 
 
@@ -76,12 +87,33 @@ def breakdown(worker, launcher, version, runs, warmup):
               flush=True)
 
 
-def open_daemon_session(socket_path, params, framing):
-    """(DaemonSession or None, unsupported?) after printing why the daemon side is skipped."""
+def open_daemon_session(socket_path, params, framing, launcher):
+    """(DaemonSession or None, unsupported?) after printing why the daemon side is skipped.
+
+    `checkpoint: manual` is asked for unless the caller set `checkpoint`; a daemon that answers
+    -32602 about it (no checkpoints yet) gets the session.open without it. Either way one
+    `exec mode=daemon_session ...` line says which."""
     from daemon_client import DaemonSession, Unsupported
+    from blenderd.rpc import RpcError, errors
 
     try:
-        return DaemonSession(socket_path, params, framing=framing), False
+        asked = "checkpoint" not in params
+        if asked:
+            try:
+                session = DaemonSession(socket_path, dict(params, checkpoint="manual"), framing=framing)
+                print(common.result_line(mode="daemon_session", launcher=launcher, checkpoint="manual"), flush=True)
+                return session, False
+            except RpcError as exc:
+                if exc.code != errors.INVALID_PARAMS:
+                    raise
+                detail = exc.data.get("reason") if isinstance(exc.data, dict) else None
+                print(common.result_line(mode="daemon_session", launcher=launcher,
+                                         checkpoint="daemon_default (session.open refused checkpoint: -32602 %s)"
+                                         % (detail or exc.message)), flush=True)
+        session = DaemonSession(socket_path, params, framing=framing)
+        if not asked:
+            print(common.result_line(mode="daemon_session", launcher=launcher, checkpoint=params["checkpoint"]), flush=True)
+        return session, False
     except Unsupported as exc:
         print(common.result_line(mode="daemon", skip="daemon does not serve it yet (%s)" % exc), flush=True)
         return None, True
@@ -101,8 +133,14 @@ def main():
     parser.add_argument("--daemon", metavar="SOCKET", help="also time script.exec through blenderd at SOCKET")
     parser.add_argument("--session-params", default='{}',
                         help="extra session.open params; `blender` is set to the direct worker's "
-                             "major.minor so both sides run the same Blender. (When checkpoints land, "
-                             "pass manual checkpoints here: a per-exec .blend save is not transport overhead.)")
+                             "major.minor so both sides run the same Blender, and `checkpoint` to manual "
+                             "(a per-exec .blend save is not transport overhead) unless given here")
+    parser.add_argument("--sandbox-tier", default="none",
+                        help="start the direct worker with the --sandbox policy the daemon gives its workers "
+                             "for this tier (strict, standard; none: no --sandbox). Default none")
+    parser.add_argument("--sandbox-json", default=None,
+                        help="an explicit --sandbox JSON policy for the direct worker (overrides --sandbox-tier; "
+                             "\"none\" for no --sandbox); \"{workspace}\" is replaced by a fresh directory")
     parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
                         help="framing on the daemon socket (default header, as on the worker channel)")
     args = parser.parse_args()
@@ -113,7 +151,10 @@ def main():
         if spec is None:
             print(common.result_line(mode="direct", launcher=launcher, skip=reason), flush=True)
             continue
-        worker = Worker(launcher)
+        workspace = tempfile.mkdtemp(prefix="bd-direct-")
+        policy, described = direct_sandbox(args, workspace)
+        print(common.result_line(mode="direct_setup", launcher=launcher, sandbox=described), flush=True)
+        worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
         session = None
         try:
             version = worker.ready["blender"]["version"]
@@ -122,7 +163,7 @@ def main():
                 params = json.loads(args.session_params)
                 major_minor = "%d.%d" % tuple(worker.ready["blender"]["version_tuple"][:2])
                 params.setdefault("blender", major_minor)
-                session, daemon_unsupported = open_daemon_session(args.daemon, params, args.framing)
+                session, daemon_unsupported = open_daemon_session(args.daemon, params, args.framing, launcher)
                 if session is not None:
                     if session.blender and not str(session.blender).startswith(major_minor):
                         common.die("daemon session runs Blender %s, asked for %s" % (session.blender, major_minor))
@@ -139,6 +180,21 @@ def main():
             if session is not None:
                 session.close()
             worker.close()
+            shutil.rmtree(workspace, ignore_errors=True)
+
+
+def direct_sandbox(args, workspace):
+    """(policy dict or None, description) for the direct worker's --sandbox."""
+    if args.sandbox_json is not None:
+        if args.sandbox_json == "none":
+            return None, "none"
+        return json.loads(args.sandbox_json.replace("{workspace}", workspace)), "explicit_policy"
+    if args.sandbox_tier == "none":
+        return None, "none"
+    if not hasattr(blender_worker, "sandbox_policy"):
+        return None, "none (this checkout's test harness has no sandbox_policy)"
+    return (blender_worker.sandbox_policy(workspace, tier=args.sandbox_tier),
+            "%s_policy_(Landlock+audit_hook;_no_bwrap/prlimit_wrapper)" % args.sandbox_tier)
 
 
 if __name__ == "__main__":
