@@ -5,13 +5,14 @@ decided without Blender lives in `blenderd.script` and `blenderd.rpc`."""
 def handler_table(kind, sandbox=None, notify=None):
     """{method: handler(params)} for a worker of `kind` (executable, module, gui);
     `sandbox` is its SandboxConfig (None: trusted); `notify(method, params)`
-    sends a notification on the worker's channel (render.progress, render.image;
-    None: handlers send none)."""
-    from . import checkpoint, describe, execute, export, lifecycle, render, scene
+    sends a notification on the worker's channel (render.progress, render.image,
+    render.frame; None: handlers send none)."""
+    from . import checkpoint, describe, execute, export, frames, lifecycle, render, scene
 
     workspace = sandbox.workspace if sandbox is not None else None
     checkpoints = checkpoint.Checkpoints(workspace)
 
+    renderer = render.Renderer(workspace, notify)
     table = {
         "worker.ping": lifecycle.ping,
         "script.exec": execute.script_exec,
@@ -19,7 +20,8 @@ def handler_table(kind, sandbox=None, notify=None):
         "scene.object": scene.scene_object,
         "api.describe": describe.api_describe,
         "checkpoint.save": checkpoints.save,
-        "render.views": render.Renderer(workspace, notify).render_views,
+        "render.views": renderer.render_views,
+        "render.frames": frames.FrameRenderer(workspace, notify, renderer).render_frames,
         "scene.export": export.Exporter(workspace).export,
         # headless: ends the process; GUI: detaches, Blender stays open
         "worker.shutdown": lifecycle.shutdown,
