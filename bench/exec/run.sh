@@ -6,6 +6,8 @@
 #                   BlenderProc and Flamenco run it (blender -b --python-expr / python -c "import bpy")
 #   warm_direct.py  the same script as script.exec on a warm worker, talked to directly over its
 #                   socketpair: no daemon (the floor for the daemon's overhead)
+#   relay           with a daemon and socat installed: a second worker behind socat (one more
+#                   Unix-socket hop, no work), the floor of any relay, in the same rounds
 #   daemon          HOOK: with BLENDERD=path/to/blenderd, the same script through the daemon too
 #                   (session.open -> script.exec -> session.close on its Unix socket), timed in
 #                   rounds alternating with the direct worker of the same Blender version.
@@ -159,6 +161,11 @@ for l in ${LAUNCHERS//,/ }; do
     printf '%-10s %-7s %17s %22s %9s %22s %10s  %s\n' "$l" "$blender" "$c50/$c90" "$w50/$w90/$w99" "${ratio}x" \
         "$dcol" "$ocol" "$verdict"
     greps+=("exec $l: cold_p50_ms=$c50 warm_p50_ms=$w50 warm_p99_ms=$w99 ratio=$ratio${d50:+ daemon_p50_ms=$d50 daemon_overhead_us=$over_us daemon_overhead_pct=$over_pct}")
+    relay=$(get relay "$l" p50_ms)
+    if [[ -n "$relay" && -n "$d50" ]]; then
+        notes+=("$(printf '%-10s daemon overhead %sus = %sus one more Unix-socket hop (the same worker behind socat, a relay that does no work) + %sus the daemon'"'"'s own work' \
+            "$l" "$over_us" "$(calc "printf \"%.0f\", ($relay - $w50) * 1000")" "$(calc "printf \"%.0f\", ($d50 - $relay) * 1000")")")
+    fi
     ping=$(get direct_ping "$l" p50_ms); empty=$(get direct_empty "$l" p50_ms); inner=$(get direct "$l" worker_p50_ms)
     if [[ -n "$ping" && -n "$empty" && -n "$inner" ]]; then
         notes+=("$(printf '%-10s %s ms = %s transport (worker.ping) + %s exec machinery (empty script: capture, change tracking) + %s the script itself (worker duration_ms) + %s rest (compile, bigger change set)' \
@@ -167,7 +174,7 @@ for l in ${LAUNCHERS//,/ }; do
     fi
 done
 say ""
-((${#notes[@]} == 0)) || { say "where a warm exec's time goes (p50):"; printf '  %s\n' "${notes[@]}"; say ""; }
+((${#notes[@]} == 0)) || { say "where the time goes (p50):"; printf '  %s\n' "${notes[@]}"; say ""; }
 printf '%s\n' "${greps[@]}"
 for l in ${LAUNCHERS//,/ }; do
     setup=$(get direct_setup "$l" sandbox); checkpoint=$(get daemon_session "$l" checkpoint)

@@ -24,18 +24,27 @@ bubblewrap/prlimit wrapper is not reproduced: it adds no work per exec), and the
 is opened with `checkpoint: manual` (falling back to no `checkpoint` param, and saying so, for
 a daemon that answers it with -32602).
 
+The floor of any relay: with `--relay-floor` (on by default when socat is installed) a second
+worker, started the same way, is timed behind `socat` (a C relay that does no work: the bytes
+cross one more Unix socket each way, as through the daemon), as a third side of the same
+alternating rounds (`mode=relay`). The daemon's own processing is what it adds beyond that.
+
 Prints `exec mode=direct ...` (and `mode=daemon ...`) lines with p50/p90/p99 in ms.
 """
 
 import argparse
 import json
+import os
 import shutil
+import socket
+import subprocess
 import tempfile
 import time
 
 import common
 import blender_worker
 from blender_worker import Worker, availability
+from blenderd.rpc import Channel
 
 
 def timed_exec(call, code, check_every):
@@ -141,6 +150,9 @@ def main():
     parser.add_argument("--sandbox-json", default=None,
                         help="an explicit --sandbox JSON policy for the direct worker (overrides --sandbox-tier; "
                              "\"none\" for no --sandbox); \"{workspace}\" is replaced by a fresh directory")
+    parser.add_argument("--relay-floor", default="auto", choices=("auto", "on", "off"),
+                        help="also time a worker behind socat, the cost of one more Unix-socket hop with no "
+                             "work (auto: when --daemon is given and socat is installed)")
     parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
                         help="framing on the daemon socket (default header, as on the worker channel)")
     args = parser.parse_args()
@@ -156,6 +168,7 @@ def main():
         print(common.result_line(mode="direct_setup", launcher=launcher, sandbox=described), flush=True)
         worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
         session = None
+        relay = None
         try:
             version = worker.ready["blender"]["version"]
             sides = {"direct": worker.exec}
@@ -168,9 +181,14 @@ def main():
                     if session.blender and not str(session.blender).startswith(major_minor):
                         common.die("daemon session runs Blender %s, asked for %s" % (session.blender, major_minor))
                     sides["daemon"] = session.exec
+            wanted = args.relay_floor == "on" or (args.relay_floor == "auto" and args.daemon and shutil.which("socat"))
+            if wanted:
+                relay = Relayed(launcher, args)
+                sides["relay"] = relay.exec
             samples = measure(sides, args.runs, args.warmup, args.rounds if len(sides) > 1 else 1)
             for mode, (trips, inner) in samples.items():
-                extra = {"spawn_ms": worker.spawn_ms} if mode == "direct" else {"session": session.session}
+                extra = ({"spawn_ms": worker.spawn_ms} if mode == "direct" else
+                         {"via": "socat"} if mode == "relay" else {"session": session.session})
                 print(common.result_line(mode=mode, launcher=launcher, blender=version,
                                          **common.summary(trips),
                                          worker_p50_ms=common.summary(inner)["p50_ms"], **extra), flush=True)
@@ -179,8 +197,41 @@ def main():
         finally:
             if session is not None:
                 session.close()
+            if relay is not None:
+                relay.close()
             worker.close()
             shutil.rmtree(workspace, ignore_errors=True)
+
+
+class Relayed:
+    """A worker started like the direct one, talked to through socat: client <-> socketpair <->
+    socat <-> the worker's channel. The relay parses nothing; it is the cost of the extra hop."""
+
+    def __init__(self, launcher, args):
+        self.workspace = tempfile.mkdtemp(prefix="bd-relay-")
+        policy, _ = direct_sandbox(args, self.workspace)
+        self.worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
+        ours, relays = socket.socketpair()
+        worker_end = self.worker.channel.sock.fileno()
+
+        def fds():  # in the child: the client side as fd 3, the worker side as fd 4
+            os.dup2(relays.fileno(), 3)
+            os.dup2(worker_end, 4)
+
+        self.socat = subprocess.Popen(["socat", "-b", "1048576", "FD:3", "FD:4"], pass_fds=(3, 4), preexec_fn=fds,
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        relays.close()
+        self.channel = Channel(ours)
+
+    def exec(self, code):
+        return self.channel.request("script.exec", {"code": code}, timeout=120)
+
+    def close(self):
+        self.channel.close()
+        self.socat.kill()
+        self.socat.wait()
+        self.worker.kill()
+        shutil.rmtree(self.workspace, ignore_errors=True)
 
 
 def direct_sandbox(args, workspace):
