@@ -20,7 +20,12 @@ struct WriteRequest {
         raw.storeBytes(of: byteCount, toByteOffset: countOffset, as: Int.self)
         var destination = raw + bytesOffset
         var skip = skipping
-        for part in parts where part.count > skip {
+        for part in parts {
+            // uv_try_write may have taken whole parts and some of the next one.
+            guard part.count > skip else {
+                skip -= part.count
+                continue
+            }
             let tail = UnsafeRawBufferPointer(rebasing: part[skip...])
             destination.copyMemory(from: tail.baseAddress!, byteCount: tail.count)
             destination += tail.count

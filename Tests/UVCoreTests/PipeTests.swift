@@ -120,6 +120,28 @@ final class PipeTests: XCTestCase {
         XCTAssertEqual(received.bytes, [1, 2, 3, 4, 5, 6, 7])
     }
 
+    /// A writev larger than the socket buffer: the kernel takes the small first part and some of
+    /// the large second one, and the queued rest must start exactly where it stopped (a render's
+    /// attachment frame is written as header + image).
+    func testWritevWhoseFirstPartsTheKernelTookWhole() throws {
+        let loop = try EventLoop()
+        defer { assertClosesCleanly(loop) }
+        let path = temporarySocketPath()
+        var serverSide: Connection?
+        _ = try listen(loop, path: path) { serverSide = $0 }
+        let client = try connect(loop, path: path)
+        XCTAssertTrue(loop.run(timeout: 5000) { serverSide != nil })
+        let head = Array("Content-Length: 4194304\r\n\r\n".utf8)
+        let body = pattern(count: 4 << 20, seed: 11)
+        try client.write([head, [], body, Array("end".utf8)])
+        XCTAssertGreaterThan(client.queuedBytes, 0, "the kernel did not take it all: the rest is queued")
+        XCTAssertLessThan(client.queuedBytes, body.count, "the kernel took the first part and some of the second")
+        let received = Collector()
+        try received.read(try XCTUnwrap(serverSide))
+        XCTAssertTrue(loop.run(timeout: 20_000) { received.bytes.count >= head.count + body.count + 3 })
+        XCTAssertTrue(received.bytes == head + body + Array("end".utf8), "bytes lost or repeated at the part boundary")
+    }
+
     func testPeerCredentialsAreOurOwn() throws {
         let loop = try EventLoop()
         defer { assertClosesCleanly(loop) }
