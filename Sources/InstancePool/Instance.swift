@@ -63,6 +63,9 @@ public final class Instance {
     private var stopIsFailure = false
     private var output = OutputCapture()
     var onEvent: ((Instance, InstanceEvent) -> Void)?
+    /// Notifications the worker sends during a call (`render.progress`, `render.image`): set by
+    /// whoever runs the call for its duration, cleared after. Unset, they are logged and dropped.
+    public var onNotification: ((_ method: String, _ params: JSONValue?) -> Void)?
 
     private init(id: String, kind: LauncherKind, launcher: Launcher?, launcherIndex: Int?, state: InstanceState,
                  loop: EventLoop, logger: Logger) {
@@ -322,6 +325,8 @@ public final class Instance {
         if let id = request.id {
             logger.warning("worker sent an unexpected request \(request.method)")
             channel?.transport.send(Response(id: id, error: .methodNotFound(request.method)).encoded())
+        } else if let onNotification {
+            onNotification(request.method, request.params)
         } else {
             logger.debug("ignored notification \(request.method) from the worker")
         }
