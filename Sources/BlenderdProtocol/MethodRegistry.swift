@@ -23,6 +23,9 @@ public enum MethodRegistry {
             SceneRestore.self,
             SceneLoad.self,
             RequestCancel.self,
+            JobSubmit.self,
+            JobStatus.self,
+            JobCancel.self,
             WorkerAttach.self,
         ]
     }

@@ -20,6 +20,7 @@ public final class Daemon: @unchecked Sendable {
     var server: Server?
     var pool: InstancePool?
     var sessions: SessionTable?
+    var jobs: JobTable?
     private var attachToken: AttachToken?
     private var loop: EventLoop?
     private var signalWatchers: [SignalWatcher] = []
@@ -74,8 +75,10 @@ public final class Daemon: @unchecked Sendable {
             idleTimeoutMilliseconds: configuration.sessionIdleTimeoutMilliseconds, state: state,
             keepCheckpoints: configuration.keepCheckpoints, cancelGraceMilliseconds: configuration.cancelGraceMilliseconds)
         sessions.loadPersisted()
+        let jobs = JobTable(pool: pool, loop: loop, logger: logger, state: state, cancelGraceMilliseconds: configuration.cancelGraceMilliseconds)
         self.pool = pool
         self.sessions = sessions
+        self.jobs = jobs
         do { attachToken = try AttachToken.create(besides: configuration.socketPath) } catch {
             // GUI Blenders cannot attach without it; headless work is unaffected.
             logger.error("no attach token: GUI Blenders cannot attach", metadata: ["error": "\(error)"])
@@ -83,6 +86,7 @@ public final class Daemon: @unchecked Sendable {
         registerDaemonMethods(table)
         registerSessionMethods(table, sessions: sessions)
         registerInstanceMethods(table, pool: pool, sessions: sessions, token: attachToken)
+        registerJobMethods(table, jobs: jobs, sessions: sessions)
         extend?(table)
         self.table = table
         table.dispatcher.onResponse = { response, connection in
@@ -100,6 +104,8 @@ public final class Daemon: @unchecked Sendable {
         let server = Server(loop: loop, listener: listener, configuration: configuration, table: table, logger: logger)
         self.server = server
         server.onClientClosed = { connection in
+            // Jobs first: they move to queue slots of their own before the pool drops the client's.
+            jobs.connectionClosed(connection)
             sessions.connectionClosed(connection)
             connection.attachedInstance?.transportDidClose(reason: "the GUI Blender's connection closed")
         }
@@ -249,6 +255,7 @@ public final class Daemon: @unchecked Sendable {
     /// are gone), then the daemon's remaining handles.
     private func closeLoopHandles() {
         if let pool, !pool.isShuttingDown {
+            jobs?.shutdown()
             pool.shutdown { [unowned self] in self.closeLoopHandles() }
             sessions?.closeAll()
             return
@@ -277,6 +284,7 @@ public final class Daemon: @unchecked Sendable {
         attachToken?.remove()
         if let pool, !pool.isShuttingDown {
             var stopped = false
+            jobs?.shutdown()
             pool.shutdown { stopped = true }
             sessions?.closeAll()
             while !stopped && loop.runOnce() {}
@@ -301,5 +309,6 @@ public final class Daemon: @unchecked Sendable {
         table = nil
         pool = nil
         sessions = nil
+        jobs = nil
     }
 }

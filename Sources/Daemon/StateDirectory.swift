@@ -6,6 +6,8 @@
 //   <state>/sessions/<session>/session.json   id, token, requirements, policy (0600)
 //   <state>/sessions/<session>/journal.jsonl  one line per call that changed the scene
 //   <state>/sessions/<session>/checkpoints/<id>.blend
+//   <state>/jobs/<job>/scene.blend         a farm job's copy of its scene; frames/ by default;
+//                                          wiped at start (jobs do not survive a restart)
 //
 // Nothing under <state> except a workspace is ever visible inside a sandbox.
 
@@ -24,6 +26,8 @@ public struct StateDirectory: Sendable {
 
     public var instances: String { root + "/instances" }
     public var sessions: String { root + "/sessions" }
+    public var jobs: String { root + "/jobs" }
+    public func job(_ id: String) -> String { jobs + "/" + id }
     public func session(_ id: String) -> String { sessions + "/" + id }
     public func checkpoints(_ session: String) -> String { self.session(session) + "/checkpoints" }
 
@@ -48,7 +52,7 @@ public struct StateDirectory: Sendable {
     /// Returns the lock's descriptor, held for the daemon's life.
     func open() throws(DaemonError) -> Int32 {
         let manager = FileManager.default
-        for directory in [root, instances, sessions] {
+        for directory in [root, instances, sessions, jobs] {
             do {
                 try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 // An existing directory keeps its mode: tighten it (the sessions' tokens live here).
@@ -69,8 +73,12 @@ public struct StateDirectory: Sendable {
                               remedy: "stop that daemon, or give this one its own --state-dir")
         }
         // Workspaces belong to instances of a previous run: none of them is alive any more.
-        if let names = try? manager.contentsOfDirectory(atPath: instances) {
-            for name in names { try? manager.removeItem(atPath: instances + "/" + name) }
+        // Jobs are not resumed after a restart (protocol/README.md, Farm jobs): their scene copies
+        // and default frame directories go too.
+        for directory in [instances, jobs] {
+            for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
+                try? manager.removeItem(atPath: directory + "/" + name)
+            }
         }
         return fd
     }

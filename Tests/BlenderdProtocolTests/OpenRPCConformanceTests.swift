@@ -93,6 +93,12 @@ struct OpenRPCConformanceTests {
                 checkpoints: [checkpoint, labelled], current: "c3", policy: "auto", keep: 10)),
             SceneRestore.name: try encoder.encode(SceneRestore.Result(checkpoint: "c2", objects: 5, durationMs: 30.1)),
             RequestCancel.name: try encoder.encode(RequestCancel.Result(cancelled: true, stage: "interrupt")),
+            JobSubmit.name: try encoder.encode(JobSubmit.Result(job: "j1", frames: 24, chunks: 6, framesDir: "/state/jobs/j1/frames", blender: ">=4.4")),
+            JobStatus.name: try encoder.encode(JobStatus.Result(
+                job: "j1", state: "failed", total: 24, done: 22, failed: [JobFailedFrame(frame: 7, reason: "failed 3 times")],
+                framesDir: "/out", startedAt: "2026-11-21T07:50:02.118Z", elapsedMs: 6120.4, instances: [], chunks: 6, retries: 3,
+                reason: "2 frames failed", endedAt: "2026-11-21T07:50:08.238Z")),
+            JobCancel.name: try encoder.encode(JobCancel.Result(cancelled: true, state: "cancelled")),
         ]
         // A session without checkpoints: `current` is absent, not null.
         let none = try encoder.encode(SceneCheckpoints.Result(checkpoints: [], current: nil, policy: "manual", keep: 10))
