@@ -43,6 +43,22 @@ public enum FrameEncoder {
         JSONSerializer.writeInt(max(0, value), into: &out)
     }
 
+    /// The header section of a message frame with a `count`-byte body (header framing), for
+    /// writing a large body after it without copying the two together.
+    public static func messageHeader(count: Int) -> [UInt8] {
+        var out = contentLengthPrefix
+        appendDecimal(count, to: &out)
+        out.append(contentsOf: [0x0D, 0x0A, 0x0D, 0x0A])
+        return out
+    }
+
+    /// The header section of an attachment frame with a `count`-byte body: `attachment` without
+    /// the body, so a large one (a rendered image) is written after it, not copied in.
+    public static func attachmentHeader(count: Int, contentType: String = attachmentContentType) -> [UInt8] {
+        let safeType = String(contentType.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+        return Array("Content-Length: \(count)\r\nContent-Type: \(safeType)\r\n\r\n".utf8)
+    }
+
     /// A binary attachment frame (header framing only). `contentType` must be
     /// `application/octet-stream`, optionally with parameters (`; name=view0.png`); a receiver
     /// treats any other type as a JSON message. CR and LF are removed so a value cannot inject
