@@ -23,6 +23,12 @@ public final class ClientConnection {
     private let onClosed: (ClientConnection) -> Void
     private var watchdog: Timer?
     private(set) var state: State = .reading
+    /// True while the dispatcher runs the handlers of a batch this connection sent: a handler
+    /// that would follow its response with an attachment frame delivers inline instead, since
+    /// a batch's responses go out together (protocol/README.md, Attachments).
+    private(set) var dispatchingBatch = false
+    /// Producers paused while the client was over its limit (render streams), run when it drains.
+    private var resumeWaiters: [() -> Void] = []
 
     enum State: Equatable {
         case reading
@@ -84,6 +90,8 @@ public final class ClientConnection {
     private func handle(_ frame: FrameEvent) {
         switch frame {
         case .message(let body):
+            dispatchingBatch = body.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D } == UInt8(ascii: "[")
+            defer { dispatchingBatch = false }
             dispatcher.handle(body: body, context: self) { [weak self] reply in
                 self?.send(reply)
             }
@@ -110,6 +118,62 @@ public final class ClientConnection {
         let frame = FrameEncoder.message(body, framing: parser.framing ?? .newlineDelimited)
         do {
             try stream.write(frame)
+        } catch {
+            close(reason: "write failed: \(error)")
+            return
+        }
+        if state == .reading && stream.queuedBytes > configuration.maxQueueBytes {
+            pause()
+        }
+    }
+
+    /// True while more than `maxQueueBytes` are queued: producers hold back (render streams keep
+    /// only the names of finished files) until `whenDrained` calls them.
+    var isOverLimit: Bool {
+        if case .paused = state { return true }
+        return stream.queuedBytes > configuration.maxQueueBytes
+    }
+
+    /// Runs `body` once the connection has drained below its limit (at once if it is not over
+    /// it); never, if the connection closes first.
+    func whenDrained(_ body: @escaping () -> Void) {
+        guard state != .closed else { return }
+        guard isOverLimit else { return body() }
+        resumeWaiters.append(body)
+    }
+
+    /// Sends one encoded message and, on a header-framed connection, the attachment frame it
+    /// announces right behind it, in one write (no other frame can come between them). The
+    /// parts are handed to the socket as they are: a large body is not copied into a frame.
+    func send(_ body: [UInt8], attachment: [UInt8]?) {
+        guard state != .closed else { return }
+        var parts: [[UInt8]]
+        switch parser.framing ?? .newlineDelimited {
+        case .newlineDelimited:
+            parts = [body, [UInt8(ascii: "\n")]]
+        case .header:
+            parts = [FrameEncoder.messageHeader(count: body.count), body]
+            if let attachment {
+                parts += [FrameEncoder.attachmentHeader(count: attachment.count), attachment]
+            }
+        }
+        do {
+            try stream.write(parts)
+        } catch {
+            close(reason: "write failed: \(error)")
+            return
+        }
+        if state == .reading && stream.queuedBytes > configuration.maxQueueBytes {
+            pause()
+        }
+    }
+
+    /// An attachment frame on its own, for the response just sent (header framing only; the
+    /// caller makes sure that response was written, and nothing since).
+    func sendAttachment(_ bytes: [UInt8]) {
+        guard state != .closed, parser.framing == .header else { return }
+        do {
+            try stream.write([FrameEncoder.attachmentHeader(count: bytes.count), bytes])
         } catch {
             close(reason: "write failed: \(error)")
             return
@@ -159,7 +223,11 @@ public final class ClientConnection {
         state = .reading
         do { try stream.startReading { [unowned self] event in self.onRead(event) } } catch {
             close(reason: "cannot resume reading: \(error)")
+            return
         }
+        let waiters = resumeWaiters
+        resumeWaiters = []
+        for waiter in waiters { waiter() }
     }
 
     /// Stops taking requests and closes once everything queued has been written (or the
@@ -190,6 +258,7 @@ public final class ClientConnection {
     func close(reason: String?) {
         guard state != .closed else { return }
         state = .closed
+        resumeWaiters = []
         if let reason { logger.notice("closing connection", metadata: ["reason": "\(reason)"]) }
         watchdog?.close(nil)
         watchdog = nil

@@ -1,5 +1,6 @@
 // Files the daemon exchanges with a worker through its workspace (`<workspace>/.blenderd/`):
-// checkpoints the worker saved, checkpoint copies and uploaded .blend files it is about to load.
+// checkpoints the worker saved, checkpoint copies and uploaded .blend files it is about to load,
+// rendered images and exports the daemon reads back to deliver them.
 //
 // The workspace is writable by the sandboxed script, which may have planted symlinks there (a
 // `.blenderd` that points at a host directory, a `load-3.blend` that points at a host file) —
@@ -49,9 +50,80 @@ final class ScratchDirectory {
         fd = opened
     }
 
-    private static func openDirectory(_ baseFD: Int32) -> Int32 {
-        if mkdirat(baseFD, ".blenderd", 0o700) != 0 && errno != EEXIST { return -1 }
-        return openat(baseFD, ".blenderd", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    private static func openDirectory(_ baseFD: Int32, _ name: String = ".blenderd") -> Int32 {
+        if mkdirat(baseFD, name, 0o700) != 0 && errno != EEXIST { return -1 }
+        return openat(baseFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    }
+
+    private init(path: String, fd: Int32) {
+        self.path = path
+        self.fd = fd
+    }
+
+    /// Opens (creating if needed) the directory `name` in this one, relative to its descriptor and
+    /// without following links, like `.blenderd` itself: renders write into `render-<n>/`.
+    func subdirectory(_ name: String) throws(ScratchError) -> ScratchDirectory {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { throw ScratchError("bad directory name \(name)") }
+        var opened = Self.openDirectory(fd, name)
+        if opened < 0 {
+            _ = unlinkat(fd, name, 0)
+            opened = Self.openDirectory(fd, name)
+        }
+        guard opened >= 0 else { throw ScratchError("open", file(name)) }
+        return ScratchDirectory(path: file(name), fd: opened)
+    }
+
+    /// Removes the directory `name` here and the plain entries in it (a render's output
+    /// directory); links are unlinked, never followed. Subdirectories a script made are left.
+    func removeDirectory(_ name: String) {
+        let inner = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        if inner >= 0, let stream = fdopendir(inner) {
+            while let entry = readdir(stream) {
+                let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if entryName != "." && entryName != ".." { _ = unlinkat(inner, entryName, 0) }
+            }
+            closedir(stream)  // closes `inner`
+        } else if inner >= 0 {
+            Glibc.close(inner)
+        }
+        _ = unlinkat(fd, name, AT_REMOVEDIR)
+    }
+
+    /// The bytes of the file `name` the worker wrote here, read through a descriptor opened
+    /// without following links: a regular file with one link only (not a link or a hard link to
+    /// a host file planted by a script), at most `maxBytes` long.
+    func read(_ name: String, maxBytes: Int) throws(ScratchError) -> [UInt8] {
+        let input = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard input >= 0 else { throw ScratchError("open", file(name)) }
+        defer { Glibc.close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0 else { throw ScratchError("stat", file(name)) }
+        guard (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1 else {
+            throw ScratchError("\(file(name)) is not a plain file the worker wrote (a link or special file); refused")
+        }
+        let size = Int(info.st_size)
+        guard size <= maxBytes else {
+            throw ScratchError("\(file(name)) is \(size) bytes, over the \(maxBytes)-byte limit for delivering it through the socket; ask for delivery \"path\"")
+        }
+        // One allocation of the announced size, not zero-filled first; a file that grows
+        // meanwhile is cut at it (and one that shrinks is caught below), so the bytes sent
+        // always match `bytes`.
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }  // an empty file
+            var offset = 0
+            while offset < size {
+                let count = Glibc.read(input, base + offset, size - offset)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { failure = count < 0 ? errno : EIO; break }
+                offset += count
+            }
+            initialized = offset
+        }
+        if failure != 0 { throw ScratchError("read", file(name), errno: failure) }
+        return bytes
     }
 
     deinit { close() }
@@ -116,7 +188,7 @@ final class ScratchDirectory {
     private static func pump(from input: Int32, to output: Int32, what: String) throws(ScratchError) {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = read(input, &buffer, buffer.count)
+            let count = Glibc.read(input, &buffer, buffer.count)
             if count == 0 { return }
             guard count > 0 else { throw ScratchError("read", what) }
             try writeAll(output, Data(buffer[..<count]), name: what)
