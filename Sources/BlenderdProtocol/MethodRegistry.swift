@@ -22,6 +22,8 @@ public enum MethodRegistry {
             SceneCheckpoints.self,
             SceneRestore.self,
             SceneLoad.self,
+            SceneExport.self,
+            RenderViews.self,
             RequestCancel.self,
             JobSubmit.self,
             JobStatus.self,

@@ -85,6 +85,7 @@ public final class Daemon: @unchecked Sendable {
         }
         registerDaemonMethods(table)
         registerSessionMethods(table, sessions: sessions)
+        registerRenderMethods(table, sessions: sessions)
         registerInstanceMethods(table, pool: pool, sessions: sessions, token: attachToken)
         registerJobMethods(table, jobs: jobs, sessions: sessions)
         extend?(table)

@@ -61,6 +61,10 @@ final class Session {
     /// Operations waiting their turn (SessionTable+Queue.swift); one runs at a time.
     var operations: [SessionOperation] = []
     var operationRunning = false
+    /// The render.views running as the current operation (SessionTable+Render.swift), and how
+    /// many this session has started (names its files).
+    var render: RenderJob?
+    var renders = 0
 
     init(
         id: String, token: String, requirements: Requirements, execTimeoutMilliseconds: Int,

@@ -324,7 +324,7 @@ extension SessionTable {
     /// Where the worker and the daemon exchange files: `.blenderd` in the instance's workspace
     /// when sandboxed, else in the session's own directory (an unsandboxed or attached worker can
     /// reach that anyway). ScratchDirectory.swift says why no path in it is ever followed.
-    private func scratchDirectory(for instance: Instance, session: Session) throws(ScratchError) -> ScratchDirectory {
+    func scratchDirectory(for instance: Instance, session: Session) throws(ScratchError) -> ScratchDirectory {
         try ScratchDirectory(base: instance.workspace ?? state.session(session.id))
     }
 

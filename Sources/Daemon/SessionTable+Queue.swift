@@ -77,6 +77,7 @@ extension SessionTable {
                 return .success(RequestCancel.Result(cancelled: true, stage: "queued"))
             }
             if let running = session.running, running.connection == connection.id, running.request == request {
+                if let stage = cancelRender(session) { return .success(RequestCancel.Result(cancelled: true, stage: stage)) }
                 switch session.phase {
                 case .idle, .finishing:
                     // The call itself is over; what is left (saving or loading a checkpoint) runs to the end.
@@ -106,7 +107,7 @@ extension SessionTable {
             reason: "no request with this id is queued or running on a session of this connection (only session calls can be cancelled)"))
     }
 
-    private func startCancelEscalation(_ session: Session, instance: Instance) {
+    func startCancelEscalation(_ session: Session, instance: Instance) {
         stopCancelEscalation(session)
         guard let timer = try? UVCore.Timer(loop: loop) else {
             instance.kill(reason: "request.cancel (no timer for the grace period)")

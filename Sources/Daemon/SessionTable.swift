@@ -148,6 +148,7 @@ final class SessionTable {
         for session in sessions.values where session.owner == connection.id {
             session.owner = nil
         }
+        cancelRenders(of: connection)
         pool.cancelWaiting(client: connection.id)
     }
 
@@ -309,10 +310,11 @@ final class SessionTable {
                     let lost = error.code == .timeout || error.code == .instanceCrashed
                     if cancelled || lost || error.code == .cancelled {
                         if cancelled && error.code != .timeout {
-                            error = RPCError(code: .cancelled, data: Self.merging(error.data, [
+                            // reason and stage replace the crash's own (CancelledData's reason is an enum).
+                            error = RPCError(code: .cancelled, data: error.adding([
                                 "reason": "request.cancel",
                                 "stage": .string(error.code == .instanceCrashed ? "killed" : "interrupted"),
-                            ]))
+                            ]).data)
                         }
                         self.recoverThenAnswer(session, from: instance, lost: lost || instance.state == .dead, error: error, completion)
                         return

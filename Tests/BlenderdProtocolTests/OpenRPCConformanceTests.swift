@@ -93,6 +93,7 @@ struct OpenRPCConformanceTests {
                 checkpoints: [checkpoint, labelled], current: "c3", policy: "auto", keep: 10)),
             SceneRestore.name: try encoder.encode(SceneRestore.Result(checkpoint: "c2", objects: 5, durationMs: 30.1)),
             RequestCancel.name: try encoder.encode(RequestCancel.Result(cancelled: true, stage: "interrupt")),
+            RenderViews.name: try encoder.encode(RenderProtocolTests.renderResult()),
             JobSubmit.name: try encoder.encode(JobSubmit.Result(job: "j1", frames: 24, chunks: 6, framesDir: "/state/jobs/j1/frames", blender: ">=4.4")),
             JobStatus.name: try encoder.encode(JobStatus.Result(
                 job: "j1", state: "failed", total: 24, done: 22, failed: [JobFailedFrame(frame: 7, reason: "failed 3 times")],
@@ -106,7 +107,8 @@ struct OpenRPCConformanceTests {
         #expect(SchemaCheck(document: document).problems(none, try #require(spec[SceneCheckpoints.name]?["result"]?["schema"]),
                                                           at: "result").isEmpty)
         // Worker results passed through (scene.load: the worker's plus checkpoint).
-        let passedThrough: Set<String> = [ScriptExec.name, SceneInfo.name, SceneObject.name, APIDescribe.name, SceneLoad.name]
+        // scene.export: the worker's with the files delivered (RenderProtocolTests checks samples).
+        let passedThrough: Set<String> = [ScriptExec.name, SceneInfo.name, SceneObject.name, APIDescribe.name, SceneLoad.name, SceneExport.name]
         #expect(Set(samples.keys).union(passedThrough) == Set(MethodRegistry.names), "add a sample for each new typed method")
         for (name, sample) in samples {
             let schema = try #require(spec[name]?["result"]?["schema"], "\(name) has no result schema")

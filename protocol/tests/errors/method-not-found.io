@@ -6,8 +6,8 @@
 >> {"jsonrpc":"2.0","method":"Daemon.Ping","id":2}
 << {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"Daemon.Ping","did_you_mean":"daemon.ping"}},"id":2}
 // A planned method is not available yet: the same error.
->> {"jsonrpc":"2.0","method":"render.views","params":{},"id":3}
-<< {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"render.views"}},"id":3}
+>> {"jsonrpc":"2.0","method":"events.subscribe","params":{},"id":3}
+<< {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"events.subscribe"}},"id":3}
 // rpc.* is reserved by JSON-RPC; blenderd defines none (no rpc.discover).
 >> {"jsonrpc":"2.0","method":"rpc.discover","id":4}
 << {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"rpc.discover"}},"id":4}
