@@ -12,6 +12,9 @@ public final class BlenderdClient {
     /// Seconds to wait for a reply; nil waits forever.
     public var timeout: Double?
     public var onNotification: ((Request) -> Void)?
+    /// Attachment frames (header framing) that arrive while a call waits: each follows the
+    /// notification that announced it (`render.image` with `delivery: "binary"`).
+    public var onAttachment: (([UInt8]) -> Void)?
 
     private var fd: Int32
     private var parser: FrameParser
@@ -96,14 +99,32 @@ public final class BlenderdClient {
         }
     }
 
-    /// The next framed JSON message body from the daemon (attachments are skipped for now).
+    /// The next framed JSON message body from the daemon (attachments go to `onAttachment`).
     public func nextMessage() throws(ClientError) -> [UInt8] {
         while true {
             if !pending.isEmpty {
                 let event = pending.removeFirst()
                 switch event {
                 case .message(let body): return body
-                case .attachment: continue
+                case .attachment(_, let bytes):
+                    onAttachment?(bytes)
+                    continue
+                case .oversized(_, let limit): throw .io("the daemon sent a frame over \(limit) bytes")
+                case .fatal(let error): throw .io("unreadable framing from the daemon: \(error)")
+                }
+            }
+            try fill()
+        }
+    }
+
+    /// The attachment frame that follows the response just returned (a result that announced
+    /// `attachment` without `base64` or `path`: `scene.export` with `delivery: "binary"`).
+    public func nextAttachment() throws(ClientError) -> [UInt8] {
+        while true {
+            if !pending.isEmpty {
+                switch pending.removeFirst() {
+                case .attachment(_, let bytes): return bytes
+                case .message(let body): throw .io("expected an attachment frame, got \(String(decoding: body.prefix(200), as: UTF8.self))")
                 case .oversized(_, let limit): throw .io("the daemon sent a frame over \(limit) bytes")
                 case .fatal(let error): throw .io("unreadable framing from the daemon: \(error)")
                 }
