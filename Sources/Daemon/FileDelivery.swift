@@ -33,8 +33,10 @@ final class FileDelivery {
         let bytes: Int?
     }
 
-    /// Largest file delivered through the socket (inline or binary); `path` has no limit.
-    static let maxSocketBytes = 1 << 30
+    /// Largest file delivered through the socket (inline or binary); `path` has no limit. The
+    /// file is in memory while it is sent (inline: with its base64, and the part the socket did
+    /// not take copied into the write queue), so this bounds one delivery at about 3× it.
+    static let maxSocketBytes = 512 << 20
 
     let connection: ClientConnection
     let delivery: Delivery
