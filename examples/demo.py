@@ -3,11 +3,13 @@
 
     create a chair -> a refinement written for an older Blender API fails -> the error, the
     offending line and the daemon's hints are printed -> the corrected step runs -> checkpoints ->
-    scene.info
+    scene.info -> 5 views rendered and streamed back (the critic's input) -> a .glb export
 
-usage: demo.py SOCKET   (stdlib only; scripts/demo.sh starts the daemon and runs this)
+usage: demo.py SOCKET [OUTDIR]   (stdlib only; scripts/demo.sh starts the daemon and runs this;
+                                  the views and the .glb go to OUTDIR, default ./out/demo)
 """
 
+import base64
 import json
 import os
 import socket
@@ -26,12 +28,19 @@ class Client:
         self.stream = self.sock.makefile("rwb")
         self.next_id = 0
 
-    def call(self, method, **params):
+    def call(self, method, on_notification=None, **params):
+        """The result of `method`; notifications the daemon sends meanwhile (render.progress,
+        render.image) go to `on_notification(method, params)`."""
         self.next_id += 1
         message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
         self.stream.write(json.dumps(message).encode() + b"\n")
         self.stream.flush()
-        reply = json.loads(self.stream.readline())
+        while True:
+            reply = json.loads(self.stream.readline())
+            if "id" in reply:
+                break
+            if on_notification is not None:
+                on_notification(reply.get("method"), reply.get("params") or {})
         if "error" in reply:
             raise RPCError(reply["error"])
         return reply["result"]
@@ -69,7 +78,7 @@ def summarize_changes(changes):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     client = Client(sys.argv[1])
     info = client.call("daemon.info")
@@ -125,8 +134,46 @@ def main():
         print("%-22s %-8s %9s %9s  %s" % (obj["name"][:22], obj["type"], obj.get("vertices", ""), obj.get("faces", ""),
                                          ", ".join(obj.get("materials") or [])))
 
+    out_dir = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join("out", "demo"))
+    os.makedirs(out_dir, exist_ok=True)
+    render_views(client, session, out_dir)
+    export_glb(client, session, out_dir)
+
     client.call("session.close", session=session)
     print("\nsession closed; its Blender process is replaced by a fresh one (nothing a script left behind reaches the next session)")
+
+
+def render_views(client, session, out_dir):
+    step("render.views: 5 orbit views, 480x270, Cycles 16 samples, each streamed back as it finishes")
+    started = time.perf_counter()
+
+    def on_notification(method, params):
+        if method != "render.image":
+            return  # render.progress: at least once a second per view; one line per view is enough here
+        path = os.path.join(out_dir, "view-%d.png" % params["index"])
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(params["attachment"]["base64"]))
+        print("view %d/%d  %dx%d  %6.1f KB  rendered in %5.0f ms  at %5.2f s  -> %s" % (
+            params["view"], params["views"], params["width"], params["height"], params["bytes"] / 1024,
+            params["duration_ms"], time.perf_counter() - started, path))
+
+    result = client.call("render.views", on_notification, session=session, views=5, resolution=[480, 270],
+                         samples=16, engine="CYCLES")
+    print("%d views in %.2f s (first image after %.2f s), engine %s on %s%s" % (
+        len(result["images"]), time.perf_counter() - started, (result.get("first_image_ms") or 0) / 1000,
+        result["engine"], result["device"], "; " + "; ".join(result["notes"]) if result["notes"] else ""))
+
+
+def export_glb(client, session, out_dir):
+    step("scene.export glb")
+    started = time.perf_counter()
+    result = client.call("scene.export", session=session, format="glb")
+    path = os.path.join(out_dir, "chair.glb")
+    with open(path, "wb") as handle:
+        handle.write(base64.b64decode(result["attachment"]["base64"]))
+    print("%s: %d objects, %.1f KB, %s, exported in %.0f ms (%.0f ms round trip)" % (
+        path, result["objects"], result["bytes"] / 1024, result["operator"], result["duration_ms"],
+        (time.perf_counter() - started) * 1000))
 
 
 if __name__ == "__main__":

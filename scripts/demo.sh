@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build blenderd, start it with a small pool of Blenders (3.4 executable and bpy
 # 4.4), and play an LL3M-style session: a chair, a step that fails on an old API, the hints,
-# the fix, scene.info. (Renders and the .glb export come with the render issue.)
+# the fix, scene.info, 5 rendered views streamed back and a .glb export (into out/demo/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -27,7 +27,7 @@ echo "== a plain NDJSON client (socat): daemon.ping"
 echo '{"jsonrpc":"2.0","id":1,"method":"daemon.ping"}' | socat -t 2 - "UNIX-CONNECT:$BLENDERD_SOCKET"
 
 # The LL3M-style loop (no LLM needed): build, fail on an old API, read the hints, fix, inspect.
-python3 examples/demo.py "$BLENDERD_SOCKET"
+python3 examples/demo.py "$BLENDERD_SOCKET" "$PWD/out/demo"
 
 echo
 echo "== blenderctl call instance.list"
