@@ -2,61 +2,56 @@
 // object or directly by the parser (see JSONParser.parseBody), so validation has one input type
 // and the request path never builds a dictionary for the envelope.
 
-struct EnvelopeFields {
-    enum Key: String {
-        case jsonrpc, id, method, params, result, error
+enum EnvelopeKey: String {
+    case jsonrpc, id, method, params, result, error
 
-        /// Matches a key given as plain ASCII bytes (no escapes). Dispatches on the length so
-        /// a key is compared with at most one candidate of each size.
-        init?(ascii bytes: UnsafeBufferPointer<UInt8>) {
-            let candidate: Key
-            switch (bytes.count, bytes.first) {
-            case (2, UInt8(ascii: "i")?): candidate = .id
-            case (5, UInt8(ascii: "e")?): candidate = .error
-            case (6, UInt8(ascii: "m")?): candidate = .method
-            case (6, UInt8(ascii: "p")?): candidate = .params
-            case (6, UInt8(ascii: "r")?): candidate = .result
-            case (7, UInt8(ascii: "j")?): candidate = .jsonrpc
-            default: return nil
-            }
-            let name = candidate.name
-            for k in 1..<bytes.count where bytes[k] != name.utf8Start[k] {
-                return nil
-            }
-            self = candidate
+    /// Matches a key given as plain ASCII bytes (no escapes). Dispatches on the length so
+    /// a key is compared with at most one candidate of each size.
+    init?(ascii bytes: UnsafeBufferPointer<UInt8>) {
+        let candidate: EnvelopeKey
+        switch (bytes.count, bytes.first) {
+        case (2, UInt8(ascii: "i")?): candidate = .id
+        case (5, UInt8(ascii: "e")?): candidate = .error
+        case (6, UInt8(ascii: "m")?): candidate = .method
+        case (6, UInt8(ascii: "p")?): candidate = .params
+        case (6, UInt8(ascii: "r")?): candidate = .result
+        case (7, UInt8(ascii: "j")?): candidate = .jsonrpc
+        default: return nil
         }
-
-        private var name: StaticString {
-            switch self {
-            case .jsonrpc: return "jsonrpc"
-            case .id: return "id"
-            case .method: return "method"
-            case .params: return "params"
-            case .result: return "result"
-            case .error: return "error"
-            }
+        let name = candidate.name
+        for k in 1..<bytes.count where bytes[k] != name.utf8Start[k] {
+            return nil
         }
+        self = candidate
     }
 
-    var jsonrpc: JSONValue?
-    var id: JSONValue?
-    var method: JSONValue?
-    var params: JSONValue?
-    var result: JSONValue?
-    var error: JSONValue?
+    private var name: StaticString {
+        switch self {
+        case .jsonrpc: return "jsonrpc"
+        case .id: return "id"
+        case .method: return "method"
+        case .params: return "params"
+        case .result: return "result"
+        case .error: return "error"
+        }
+    }
+}
+
+/// The six members JSON-RPC gives meaning to, by key: their values (EnvelopeFields) or where
+/// they are in the input (EnvelopeRanges, the validating scan of JSONParser+Validation.swift).
+struct EnvelopeSlots<Value> {
+    typealias Key = EnvelopeKey
+
+    var jsonrpc: Value?
+    var id: Value?
+    var method: Value?
+    var params: Value?
+    var result: Value?
+    var error: Value?
 
     init() {}
 
-    init(members: [String: JSONValue]) {
-        jsonrpc = members["jsonrpc"]
-        id = members["id"]
-        method = members["method"]
-        params = members["params"]
-        result = members["result"]
-        error = members["error"]
-    }
-
-    subscript(key: Key) -> JSONValue? {
+    subscript(key: Key) -> Value? {
         get {
             switch key {
             case .jsonrpc: return jsonrpc
@@ -77,6 +72,19 @@ struct EnvelopeFields {
             case .error: error = newValue
             }
         }
+    }
+}
+
+typealias EnvelopeFields = EnvelopeSlots<JSONValue>
+
+extension EnvelopeSlots where Value == JSONValue {
+    init(members: [String: JSONValue]) {
+        jsonrpc = members["jsonrpc"]
+        id = members["id"]
+        method = members["method"]
+        params = members["params"]
+        result = members["result"]
+        error = members["error"]
     }
 }
 

@@ -26,32 +26,7 @@ extension JSONParser {
     }
 
     /// Where a message object's envelope members are, as ranges of the input.
-    struct EnvelopeRanges {
-        var jsonrpc, id, method, params, result, error: Range<Int>?
-
-        subscript(key: EnvelopeFields.Key) -> Range<Int>? {
-            get {
-                switch key {
-                case .jsonrpc: return jsonrpc
-                case .id: return id
-                case .method: return method
-                case .params: return params
-                case .result: return result
-                case .error: return error
-                }
-            }
-            set {
-                switch key {
-                case .jsonrpc: jsonrpc = newValue
-                case .id: id = newValue
-                case .method: method = newValue
-                case .params: params = newValue
-                case .result: result = newValue
-                case .error: error = newValue
-                }
-            }
-        }
-    }
+    typealias EnvelopeRanges = EnvelopeSlots<Range<Int>>
 
     /// Validates a body that is one JSON object and returns where its envelope members are; nil
     /// when the body is valid JSON but not an object. Other members are validated and skipped.
