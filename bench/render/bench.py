@@ -301,7 +301,7 @@ def bench_views(blenderd, launchers, rounds, tmp):
 
 # --- forward ------------------------------------------------------------------------------------
 
-def wait_rendered(workspace, count, ext):
+def wait_rendered(workspace, count, ext, log):
     """Until the worker has written every view (the last file's size is stable)."""
     last = "view-%d.%s" % (count - 1, ext)
     deadline = time.monotonic() + 600
@@ -316,16 +316,16 @@ def wait_rendered(workspace, count, ext):
                     return
                 size = now
         time.sleep(0.3)
-    die("the views were not rendered in time")
+    die("the views were not rendered within 600 s (the render failed?); daemon log:\n%s" % open(log).read()[-3000:])
 
 
-def forward_round(sock, session_token, delivery, views, workspace):
+def forward_round(sock, session_token, delivery, views, workspace, log):
     """(image bytes, wire bytes, seconds from the first read to the response)."""
     client = Client(sock, header=(delivery == "binary"))
     client.call("session.resume", session=session_token[0], token=session_token[1])
     wanted = client.send("render.views", session=session_token[0], views=views, resolution=[1920, 1080], samples=1,
                          format="EXR", delivery=delivery, timeout_s=600)
-    wait_rendered(workspace, views, "exr")
+    wait_rendered(workspace, views, "exr", log)
     image_bytes = wire = 0
     start = time.perf_counter()
     while True:
@@ -384,7 +384,8 @@ def bench_forward(blenderd, launcher, exe, rounds, views, tmp):
         out = {"binary": [], "inline": [], "raw": []}
         for _ in range(rounds):
             for delivery in ("binary", "inline"):
-                image_bytes, wire, seconds = forward_round(sock, session, delivery, views, workspace)
+                image_bytes, wire, seconds = forward_round(sock, session, delivery, views, workspace,
+                                                           os.path.join(tmp, "blenderd.log"))
                 out[delivery].append((image_bytes, wire, seconds))
                 line(part="forward", delivery=delivery, image_bytes=image_bytes, wire_bytes=wire, seconds=seconds,
                      image_gbps=image_bytes / seconds / 1e9)
