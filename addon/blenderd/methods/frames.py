@@ -102,25 +102,11 @@ class FrameProgress(Progress):
     """render.views' Progress, speaking of frames: `{frame, position, frames,
     elapsed_ms, samples_total?, samples_done?, stage?}`."""
 
-    def _send(self):
-        if self.notify is None or self._broken:
-            return
-        with self._lock:
-            current = self._current
-            if current is None:
-                return
-            params = {"frame": current["index"], "position": current["view"], "frames": self.count,
-                      "elapsed_ms": _ms(current["started"])}
-            if self.samples_total is not None:
-                params["samples_total"] = self.samples_total
-            params.update(self._stats)
-        try:
-            self.notify("render.progress", params)
-            self.sent += 1
-        except Exception as exc:  # the daemon went away: the reply will fail too
-            self._broken = True
-            from ..serve import log
-            log("render.frames: progress notification failed: %s" % exc)
+    label = "render.frames"
+
+    def _params(self, current):
+        return {"frame": current["index"], "position": current["view"], "frames": self.count,
+                "elapsed_ms": _ms(current["started"])}
 
 
 class FrameRenderer:

@@ -138,6 +138,13 @@ class Progress:
         while not self._stop.wait(self.interval):
             self._send()
 
+    # What the notification calls the current view; render.frames speaks of frames instead.
+    label = "render"
+
+    def _params(self, current):
+        return {"index": current["index"], "view": current["view"], "views": self.count,
+                "pass": self.pass_, "elapsed_ms": _ms(current["started"])}
+
     def _send(self):
         if self.notify is None or self._broken:
             return
@@ -145,8 +152,7 @@ class Progress:
             current = self._current
             if current is None:
                 return
-            params = {"index": current["index"], "view": current["view"], "views": self.count,
-                      "pass": self.pass_, "elapsed_ms": _ms(current["started"])}
+            params = self._params(current)
             if self.samples_total is not None:
                 params["samples_total"] = self.samples_total
             params.update(self._stats)
@@ -155,7 +161,7 @@ class Progress:
             self.sent += 1
         except Exception as exc:  # the daemon went away: the reply will fail too
             self._broken = True
-            log("render: progress notification failed: %s" % exc)
+            log("%s: progress notification failed: %s" % (self.label, exc))
 
     def stop(self):
         self._stop.set()
