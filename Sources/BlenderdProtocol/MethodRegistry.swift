@@ -25,6 +25,8 @@ public enum MethodRegistry {
             SceneExport.self,
             RenderViews.self,
             RequestCancel.self,
+            EventsSubscribe.self,
+            EventsUnsubscribe.self,
             JobSubmit.self,
             JobStatus.self,
             JobCancel.self,

@@ -21,6 +21,7 @@ public final class Daemon: @unchecked Sendable {
     var pool: InstancePool?
     var sessions: SessionTable?
     var jobs: JobTable?
+    var events: EventBus?
     private var attachToken: AttachToken?
     private var loop: EventLoop?
     private var signalWatchers: [SignalWatcher] = []
@@ -76,9 +77,13 @@ public final class Daemon: @unchecked Sendable {
             keepCheckpoints: configuration.keepCheckpoints, cancelGraceMilliseconds: configuration.cancelGraceMilliseconds)
         sessions.loadPersisted()
         let jobs = JobTable(pool: pool, loop: loop, logger: logger, state: state, cancelGraceMilliseconds: configuration.cancelGraceMilliseconds)
+        let events = EventBus(logger: logger, state: state)
+        sessions.events = events
+        jobs.events = events
         self.pool = pool
         self.sessions = sessions
         self.jobs = jobs
+        self.events = events
         do { attachToken = try AttachToken.create(besides: configuration.socketPath) } catch {
             // GUI Blenders cannot attach without it; headless work is unaffected.
             logger.error("no attach token: GUI Blenders cannot attach", metadata: ["error": "\(error)"])
@@ -88,6 +93,7 @@ public final class Daemon: @unchecked Sendable {
         registerRenderMethods(table, sessions: sessions)
         registerInstanceMethods(table, pool: pool, sessions: sessions, token: attachToken)
         registerJobMethods(table, jobs: jobs, sessions: sessions)
+        registerEventMethods(table, events: events, sessions: sessions)
         extend?(table)
         self.table = table
         table.dispatcher.onResponse = { response, connection in
@@ -95,6 +101,7 @@ public final class Daemon: @unchecked Sendable {
         }
         pool.onInstanceEvent = { instance, event in
             if case .died = event { sessions.instanceGone(instance) }
+            events.instanceEvent(instance, event)
         }
 
         let listener: PipeServer
@@ -108,6 +115,7 @@ public final class Daemon: @unchecked Sendable {
             // Jobs first: they move to queue slots of their own before the pool drops the client's.
             jobs.connectionClosed(connection)
             sessions.connectionClosed(connection)
+            events.connectionClosed(connection)
             connection.attachedInstance?.transportDidClose(reason: "the GUI Blender's connection closed")
         }
         try server.listen()
@@ -311,5 +319,6 @@ public final class Daemon: @unchecked Sendable {
         pool = nil
         sessions = nil
         jobs = nil
+        events = nil
     }
 }

@@ -50,6 +50,8 @@ final class FileDelivery {
     /// Loop time of the first file sent.
     private(set) var firstSentMilliseconds: UInt64?
     private let now: () -> UInt64
+    /// Sees each notification as it goes to the client, with its file (subscribers: EventBus).
+    var observer: ((_ method: String, _ params: [String: JSONValue], _ file: EventBus.File?) -> Void)?
 
     init(connection: ClientConnection, delivery: Delivery, hostDirectory: String, logger: Logger, now: @escaping () -> UInt64) {
         self.connection = connection
@@ -84,6 +86,7 @@ final class FileDelivery {
     /// A small notification (progress) that is worth nothing late: sent if the client is
     /// keeping up, dropped while it is over its limit.
     func sendEphemeral(_ method: String, params: [String: JSONValue]) {
+        observer?(method, params, nil)
         guard !connection.isClosed, !connection.isOverLimit else { return }
         connection.send(Self.notification(method, params: params), attachment: nil)
     }
@@ -133,6 +136,7 @@ final class FileDelivery {
             params["bytes"] = .number(JSONNumber(size))
             params["attachment"] = ["bytes": .number(JSONNumber(size)), "mime": .string(file.mime), "path": .string(hostPath)]
             connection.send(Self.notification(file.method, params: params), attachment: nil)
+            observer?(file.method, params, .path(hostPath, mime: file.mime))
             sent()
             return
         }
@@ -145,6 +149,7 @@ final class FileDelivery {
             logger.warning("cannot deliver \(file.name): \(error)")
             params["error"] = .string("\(error)")
             connection.send(Self.notification(file.method, params: params), attachment: nil)
+            observer?(file.method, params, nil)
             file.scratch.remove(file.name)
             sent()
             return
@@ -157,6 +162,7 @@ final class FileDelivery {
         } else {
             connection.send(Self.notification(file.method, params: params, inline: (bytes, file.mime)), attachment: nil)
         }
+        observer?(file.method, params, .bytes(bytes, name: file.name, mime: file.mime))
         sent()
     }
 

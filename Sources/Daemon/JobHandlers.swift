@@ -17,6 +17,7 @@ extension Daemon {
                 reply(.failure(error))
             case .success(let job):
                 if let error = jobs.submit(job) { return reply(.failure(error)) }
+                jobs.events?.jobSubmitted(job.id, session: params.session)
                 reply(.success(JobSubmit.Result(job: job.id, frames: job.frames.count, chunks: job.chunkCount,
                                                 framesDir: job.framesDirectory, blender: job.requirements.blender?.text ?? "*")))
                 jobs.announce(job)

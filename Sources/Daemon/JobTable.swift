@@ -38,6 +38,8 @@ final class JobTable {
     private var isShutDown = false
     /// Loop time before which a job does not ask the pool again (the queue was full).
     private var backoffUntil: [String: UInt64] = [:]
+    /// Subscribers (events.subscribe) get job.progress and job.frame too.
+    var events: EventBus?
 
     /// Runs of one chunk before its frames are reported failed.
     static let maxTries = 3
@@ -474,7 +476,9 @@ final class JobTable {
     }
 
     private func notify<N: RPCNotification>(_ job: Job, _ type: N.Type, _ params: N.Params) {
-        guard job.announced, let connection = job.connection else { return }
+        guard job.announced else { return }
+        events?.jobNotification(job.id, method: N.name, ended: !job.isActive) { try? JSONValueEncoder().encode(params) }
+        guard let connection = job.connection else { return }
         do {
             connection.send(try Request.notification(type, params: params).encoded())
         } catch {

@@ -94,6 +94,9 @@ final class RenderJob {
         let host = table.state.session(session.id) + "/renders/\(sequence)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         delivery = FileDelivery(connection: connection, delivery: plan.delivery, hostDirectory: host, logger: logger,
                                 now: { [loop = table.loop] in loop.nowMilliseconds })
+        if let events = table.events {
+            delivery.observer = { [id = session.id] method, params, file in events.publish(method, params: params, session: id, file: file) }
+        }
         startedMilliseconds = table.loop.nowMilliseconds
         let timeout = plan.timeoutMilliseconds ?? max(session.execTimeoutMilliseconds, RenderPlan.minimumTimeoutMilliseconds)
         deadlineMilliseconds = startedMilliseconds + UInt64(timeout)

@@ -43,7 +43,7 @@ extension SessionTable {
                 .adding(["available": .array(session.checkpoints.map { .string($0.id) })])))
         }
         onInstance(params.session, on: connection, request: request, method: SceneRestore.name, needsHeadless: true, reply) { [unowned self] session, instance, finish in
-            loadCheckpoint(params.checkpoint, of: session, into: instance) { result in
+            loadCheckpoint(params.checkpoint, of: session, into: instance, why: "scene.restore") { result in
                 self.journal(session, entry: ["method": .string(SceneRestore.name), "ok": .bool((try? result.get()) != nil),
                                               "checkpoint": .string(params.checkpoint)])
                 finish(result)
@@ -200,12 +200,14 @@ extension SessionTable {
                 session.currentCheckpoint = id
                 prune(session)
                 persist(session)
+                events?.checkpointSaved(session.id, checkpoint)
                 completion(.success(checkpoint))
             }
         }
     }
 
-    func loadCheckpoint(_ id: String, of session: Session, into instance: Instance,
+    /// - Parameter why: for subscribers' `session.state restored` (nil: they are not told).
+    func loadCheckpoint(_ id: String, of session: Session, into instance: Instance, why: String? = nil,
                         _ completion: @escaping (Result<SceneRestore.Result, RPCError>) -> Void) {
         let source = state.checkpoints(session.id) + "/\(id).blend"
         guard FileManager.default.fileExists(atPath: source) else {
@@ -235,6 +237,7 @@ extension SessionTable {
             case .success(let value):
                 session.currentCheckpoint = id
                 persist(session)
+                if let why { events?.sessionState(session.id, .restored, checkpoint: id, reason: why) }
                 completion(.success(SceneRestore.Result(checkpoint: id, objects: value["objects"]?.intValue,
                                                         durationMs: value["duration_ms"]?.doubleValue ?? 0)))
             }
@@ -301,7 +304,7 @@ extension SessionTable {
         guard let checkpoint = session.currentCheckpoint else {
             return completion((nil, "the session has no checkpoint: the scene is as the interrupted script left it"))
         }
-        loadCheckpoint(checkpoint, of: session, into: instance) { result in
+        loadCheckpoint(checkpoint, of: session, into: instance, why: "the interrupted call's changes were undone") { result in
             switch result {
             case .success: completion((checkpoint, nil))
             case .failure(let error): completion((nil, error.data?["reason"]?.stringValue ?? error.message))

@@ -94,8 +94,17 @@ extension SessionTable {
                     case .success(let raw):
                         let hostDirectory = self.state.session(session.id) + "/exports/\(session.renders)-"
                             + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-                        let exported = ExportDelivery(connection: connection, session: session.id, request: request, delivery: delivery,
+                        var exported = ExportDelivery(connection: connection, session: session.id, request: request, delivery: delivery,
                                                       output: output, hostDirectory: hostDirectory)
+                        if let events = self.events, events.follows(session: session.id) {
+                            // Subscribers get each file as a scene.export.file, delivered as they asked.
+                            exported.onFile = { name, mime, size, file in
+                                events.publish(StreamNotification.exportFile, params: [
+                                    "session": .string(session.id), "request": request?.json ?? .null, "name": .string(name),
+                                    "bytes": .number(JSONNumber(size)), "mime": .string(mime),
+                                ], session: session.id, file: file)
+                            }
+                        }
                         switch exported.deliver(raw) {
                         case .failure(let error):
                             finish(.failure(error))
@@ -121,6 +130,8 @@ struct ExportDelivery {
     let delivery: Delivery
     let output: ScratchDirectory
     let hostDirectory: String
+    /// Sees each file delivered: its name, mime, size, and where the bytes are (subscribers).
+    var onFile: ((_ name: String, _ mime: String, _ bytes: Int, _ file: EventBus.File) -> Void)?
 
     static func mime(ofExtra name: String) -> String {
         switch (name as NSString).pathExtension.lowercased() {
@@ -149,11 +160,13 @@ struct ExportDelivery {
                 var files: [JSONValue] = []
                 for extra in extras {
                     let size = try moveOut(extra)
+                    onFile?(extra, Self.mime(ofExtra: extra), size, .path(hostDirectory + "/" + extra, mime: Self.mime(ofExtra: extra)))
                     files.append(["name": .string(extra), "bytes": .number(JSONNumber(size)), "mime": .string(Self.mime(ofExtra: extra)),
                                   "attachment": ["bytes": .number(JSONNumber(size)), "mime": .string(Self.mime(ofExtra: extra)),
                                                  "path": .string(hostDirectory + "/" + extra)]])
                 }
                 let size = try moveOut(main)
+                onFile?(main, mime, size, .path(hostDirectory + "/" + main, mime: mime))
                 members["bytes"] = .number(JSONNumber(size))
                 members["files"] = .array(files)
                 members["attachment"] = ["bytes": .number(JSONNumber(size)), "mime": .string(mime), "path": .string(hostDirectory + "/" + main)]
@@ -162,6 +175,7 @@ struct ExportDelivery {
                 var files: [RawJSON] = []
                 for extra in extras {
                     let bytes = try output.read(extra, maxBytes: FileDelivery.maxSocketBytes)
+                    onFile?(extra, Self.mime(ofExtra: extra), bytes.count, .bytes(bytes, name: extra, mime: Self.mime(ofExtra: extra)))
                     files.append(.object([
                         ("name", RawJSON(.string(extra))), ("bytes", RawJSON(.number(JSONNumber(bytes.count)))),
                         ("mime", RawJSON(.string(Self.mime(ofExtra: extra)))),
@@ -169,6 +183,7 @@ struct ExportDelivery {
                     ]))
                 }
                 let bytes = try output.read(main, maxBytes: FileDelivery.maxSocketBytes)
+                onFile?(main, mime, bytes.count, .bytes(bytes, name: main, mime: mime))
                 members["bytes"] = .number(JSONNumber(bytes.count))
                 members["files"] = .null  // set below, as text
                 var text = Self.replacing(raw, members)
@@ -180,6 +195,7 @@ struct ExportDelivery {
                 for extra in extras {
                     let bytes = try output.read(extra, maxBytes: FileDelivery.maxSocketBytes)
                     let extraMime = Self.mime(ofExtra: extra)
+                    onFile?(extra, extraMime, bytes.count, .bytes(bytes, name: extra, mime: extraMime))
                     let params: [String: JSONValue] = [
                         "session": .string(session), "request": request?.json ?? .null, "name": .string(extra),
                         "bytes": .number(JSONNumber(bytes.count)), "mime": .string(extraMime),
@@ -189,6 +205,7 @@ struct ExportDelivery {
                     files.append(["name": .string(extra), "bytes": .number(JSONNumber(bytes.count)), "mime": .string(extraMime)])
                 }
                 let bytes = try output.read(main, maxBytes: FileDelivery.maxSocketBytes)
+                onFile?(main, mime, bytes.count, .bytes(bytes, name: main, mime: mime))
                 members["bytes"] = .number(JSONNumber(bytes.count))
                 members["files"] = .array(files)
                 members["attachment"] = ["bytes": .number(JSONNumber(bytes.count)), "mime": .string(mime)]

@@ -23,6 +23,8 @@ final class SessionTable {
     /// request.cancel: SIGINT, then SIGTERM after this, then SIGKILL after as long again.
     let cancelGraceMilliseconds: Int
     var cancelTimers: [String: UVCore.Timer] = [:]
+    /// Subscribers (events.subscribe): session.state, exec.result, checkpoint.saved, streams.
+    var events: EventBus?
 
     var count: Int { sessions.count }
 
@@ -92,6 +94,7 @@ final class SessionTable {
                 persist(session)
                 logger.info("session opened", metadata: ["session": "\(id)", "instance": "\(instance.id)", "conn": "\(connection.id)"])
                 reply(.success(openResult(for: session, instance: instance)))
+                events?.sessionState(id, .opened)
             }
         }
     }
@@ -100,7 +103,7 @@ final class SessionTable {
         switch owned(id, by: connection) {
         case .failure(let error): return .failure(error)
         case .success(let session):
-            end(session, reason: "closed by its client")
+            end(session, reason: "closed by its client", state: .closed)
             return .success(())
         }
     }
@@ -124,6 +127,7 @@ final class SessionTable {
                 }
                 return opened
             })
+            if case .success = result { self.events?.sessionState(session.id, .resumed, checkpoint: session.currentCheckpoint) }
         }
     }
 
@@ -163,7 +167,7 @@ final class SessionTable {
 
     /// Daemon shutdown: instances go back to the pool, sessions stay on disk for the next run.
     func closeAll() {
-        for session in Array(sessions.values) { end(session, reason: "daemon shutting down", keepOnDisk: true) }
+        for session in Array(sessions.values) { end(session, reason: "daemon shutting down", state: .closed, keepOnDisk: true) }
         for timer in cancelTimers.values { timer.close(nil) }
         cancelTimers = [:]
         sweepTimer?.close(nil)
@@ -199,12 +203,17 @@ final class SessionTable {
         }
         session.lastActiveMilliseconds = loop.nowMilliseconds
         enqueue(session, connection: connection.id, request: request, reply: reply) { [unowned self] done in
+            let started = loop.nowMilliseconds
             runRaw(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { result in
                 if method == ScriptExec.name { session.execs += 1 }
                 let finish: (Result<RawJSON, RPCError>) -> Void = { result in
                     // The reply first: the journal line (a serialisation and a write) is not
-                    // something the client should wait for.
+                    // something the client should wait for, nor are subscribers.
                     reply(result)
+                    if method == ScriptExec.name {
+                        self.events?.execResult(session.id, request: request, result: result,
+                                                measuredMilliseconds: Double(self.loop.nowMilliseconds - started))
+                    }
                     self.journal(session, method: method, params: params, result: Self.journalView(result))
                     done()
                 }
@@ -324,7 +333,7 @@ final class SessionTable {
                        let changes = error.data?["changes"]?.objectValue, !changes.isEmpty {
                         // Undo what the failed script half did, so the corrected script runs on the
                         // scene the last good one left (and re-running it does not duplicate objects).
-                        self.loadCheckpoint(checkpoint, of: session, into: instance) { loaded in
+                        self.loadCheckpoint(checkpoint, of: session, into: instance, why: "the failed script's changes were undone") { loaded in
                             var extra: [String: JSONValue] = ["restored_checkpoint": .null]
                             switch loaded {
                             case .success: extra["restored_checkpoint"] = .string(checkpoint)
@@ -366,7 +375,7 @@ final class SessionTable {
                         session.lastRecovery = (nil, nil)
                         return waiting.forEach { $0(result) }
                     }
-                    loadCheckpoint(checkpoint, of: session, into: instance) { loaded in
+                    loadCheckpoint(checkpoint, of: session, into: instance, why: "a fresh instance replaced the one the session lost") { loaded in
                         if case .failure(let error) = loaded {
                             self.logger.error("could not restore checkpoint \(checkpoint) into a fresh instance: \(error)",
                                               metadata: ["session": "\(session.id)"])
@@ -396,7 +405,7 @@ final class SessionTable {
         return .success(session)
     }
 
-    private func end(_ session: Session, reason: String, keepOnDisk: Bool = false) {
+    private func end(_ session: Session, reason: String, state: SessionStateChange, keepOnDisk: Bool = false) {
         sessions[session.id] = nil
         failQueued(session, with: Self.unknown(session.id))
         closeJournal(session)
@@ -406,13 +415,14 @@ final class SessionTable {
         if let instance = session.instance { pool.release(instance) }
         session.instance = nil
         logger.info("session ended", metadata: ["session": "\(session.id)", "reason": "\(reason)"])
+        events?.sessionState(session.id, state, reason: reason)
     }
 
     private func expireIdle() {
         let now = loop.nowMilliseconds
         for session in Array(sessions.values)
         where session.callsInFlight == 0 && now - min(now, session.lastActiveMilliseconds) >= session.idleTimeoutMilliseconds {
-            end(session, reason: "idle for \(session.idleTimeoutMilliseconds / 1000) s")
+            end(session, reason: "idle for \(session.idleTimeoutMilliseconds / 1000) s", state: .expired)
         }
     }
 
