@@ -8,6 +8,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ADDON = os.path.join(REPO, "addon")
 if ADDON not in sys.path:
     sys.path.insert(0, ADDON)
+# The Python client (clients/python/blenderd_client), importable without `pip install`.
+CLIENT = os.path.join(REPO, "clients", "python")
+if CLIENT not in sys.path:
+    sys.path.insert(0, CLIENT)
 
 import pytest
 
