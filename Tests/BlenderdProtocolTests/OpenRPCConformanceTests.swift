@@ -100,6 +100,8 @@ struct OpenRPCConformanceTests {
                 framesDir: "/out", startedAt: "2026-11-21T07:50:02.118Z", elapsedMs: 6120.4, instances: [], chunks: 6, retries: 3,
                 reason: "2 frames failed", endedAt: "2026-11-21T07:50:08.238Z")),
             JobCancel.name: try encoder.encode(JobCancel.Result(cancelled: true, state: "cancelled")),
+            EventsSubscribe.name: try encoder.encode(EventsSubscribe.Result(subscription: "e1", session: "s1", all: false, delivery: "inline")),
+            EventsUnsubscribe.name: try encoder.encode(EventsUnsubscribe.Result(subscription: "e1")),
         ]
         // A session without checkpoints: `current` is absent, not null.
         let none = try encoder.encode(SceneCheckpoints.Result(checkpoints: [], current: nil, policy: "manual", keep: 10))

@@ -5,9 +5,9 @@
 // Method names are case-sensitive.
 >> {"jsonrpc":"2.0","method":"Daemon.Ping","id":2}
 << {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"Daemon.Ping","did_you_mean":"daemon.ping"}},"id":2}
-// A planned method is not available yet: the same error.
->> {"jsonrpc":"2.0","method":"events.subscribe","params":{},"id":3}
-<< {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"events.subscribe"}},"id":3}
+// A namespace that exists does not make a name in it exist.
+>> {"jsonrpc":"2.0","method":"events.publish","params":{},"id":3}
+<< {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"events.publish"}},"id":3}
 // rpc.* is reserved by JSON-RPC; blenderd defines none (no rpc.discover).
 >> {"jsonrpc":"2.0","method":"rpc.discover","id":4}
 << {"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found","data":{"method":"rpc.discover"}},"id":4}
