@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The MCP server (`blenderctl mcp`); exact: only this version is among the machine's copies.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // libuv as a system library; UVCore is the only module allowed to import it.
@@ -49,10 +51,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // MCP tools forwarded to the daemon through BlenderdClient (one session per MCP client).
+        .target(
+            name: "BlenderdMCP",
+            dependencies: ["BlenderdClient", "BlenderdProtocol", "JSONRPC", .product(name: "MCP", package: "swift-sdk")]
+        ),
         .executableTarget(
             name: "blenderctl",
             dependencies: [
-                "BlenderdClient", "BlenderdProtocol", "JSONRPC", "Sandbox",
+                "BlenderdClient", "BlenderdMCP", "BlenderdProtocol", "JSONRPC", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,7 +15,7 @@ struct BlenderctlCommand: ParsableCommand {
         commandName: "blenderctl",
         abstract: "Talk to a running blenderd.",
         version: BlenderdVersion.daemon,
-        subcommands: [Ping.self, Info.self, Call.self])
+        subcommands: [Ping.self, Info.self, Call.self, MCPCommand.self])
 }
 
 /// Options shared by every subcommand.
