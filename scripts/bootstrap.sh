@@ -40,7 +40,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 marker=.venv/.blenderd-requirements
-want="bpy==4.4.0 numpy<2 pytest jsonschema"
+want="bpy==4.4.0 numpy<2 pytest jsonschema mcp<2"
 if [ "$(cat "$marker" 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing $want into .venv (first time takes a minute)"
     .venv/bin/pip install -q --disable-pip-version-check $want
