@@ -3,6 +3,7 @@ escapes, fault soak, restart) share this.
 
 - `blenderd_binary()` finds the executable: $BLENDERD_BIN, else
   `.build/debug/blenderd` (what scripts/test.sh builds with `swift build`).
+  `blenderctl_binary()`: $BLENDERCTL_BIN, else the blenderctl beside it.
 - `Daemon` runs one on its own socket and state dir in a test's temporary
   directory, with the real launchers (Debian's Blender 3.4 and bpy 4.4 from
   `.venv`), stderr to a log file, in its own process group.
@@ -41,6 +42,11 @@ LAUNCHER_REQUIREMENT = {"executable": "<4", "module": ">=4"}
 
 def blenderd_binary():
     return os.environ.get("BLENDERD_BIN") or os.path.join(REPO, ".build", "debug", "blenderd")
+
+
+def blenderctl_binary():
+    """$BLENDERCTL_BIN, else the blenderctl built beside the blenderd in use."""
+    return os.environ.get("BLENDERCTL_BIN") or os.path.join(os.path.dirname(blenderd_binary()), "blenderctl")
 
 
 def missing_reason():
