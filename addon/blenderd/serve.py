@@ -5,7 +5,11 @@ handlers raise `RpcError` for expected failures. One request at a time, on
 the calling thread, which must be Blender's main thread.
 """
 
+import contextlib
+import os
+import signal
 import sys
+import threading
 import traceback
 
 from .rpc import errors
@@ -23,14 +27,91 @@ def log(message):
 
 
 _busy = False  # True while a handler runs: the only time SIGINT may interrupt
+# > 0 while a cooperative handler (a render) runs: SIGINT sets `_interrupted` and the handler
+# stops at its next safe point instead of taking a KeyboardInterrupt wherever it is.
+_cooperative = 0
+_interrupted = threading.Event()
+_told_cooperative = threading.Event()  # this request's SIGINT went to a cooperative handler
+_break_hooks = []  # called on the watcher thread when SIGINT reaches a cooperative handler
 
 
 def on_sigint(signum, frame):
     """SIGINT handler for workers: interrupt a running request (it becomes
     -32006), ignore the signal otherwise. Raising while idle could cut a
-    reply frame in half and desynchronise the channel."""
-    if _busy:
-        raise KeyboardInterrupt
+    reply frame in half and desynchronise the channel. A cooperative handler
+    (`cooperative()`) is not raised into: it polls `interrupted()`."""
+    if not _busy:
+        return
+    _interrupted.set()
+    if _cooperative or _told_cooperative.is_set():
+        # Cooperative: a KeyboardInterrupt here could land in its cleanup (a render's
+        # `finally` that removes its temporary camera) and leave the scene dirty.
+        # Told: the watcher already told a cooperative handler, which stops by itself.
+        _told_cooperative.set()
+        return
+    raise KeyboardInterrupt
+
+
+def interrupted():
+    """True once SIGINT arrived during the running request."""
+    return _interrupted.is_set()
+
+
+@contextlib.contextmanager
+def cooperative(on_interrupt=None):
+    """Run a block that checks `interrupted()` between steps. Python runs signal
+    handlers only on the main thread between bytecodes, and a render blocks the
+    main thread in C for a whole view: the watcher thread (`watch_interrupts`)
+    sees SIGINT at once and calls `on_interrupt` (e.g. to break the render
+    mid-view), from that thread."""
+    global _cooperative
+    _cooperative += 1
+    if on_interrupt is not None:
+        _break_hooks.append(on_interrupt)
+    try:
+        if on_interrupt is not None and _interrupted.is_set():
+            on_interrupt()
+        yield
+    finally:
+        _cooperative -= 1
+        if on_interrupt is not None:
+            _break_hooks.remove(on_interrupt)
+
+
+def watch_interrupts():
+    """Start the watcher thread: Python's C-level signal handler writes each
+    signal's number to a wakeup fd at once, whatever the main thread is doing;
+    a thread reading it learns of SIGINT while a render blocks the main thread.
+    Call from the main thread (set_wakeup_fd's rule). Returns False if the
+    wakeup fd cannot be set up (cooperative handlers then stop between steps
+    once the main thread runs Python again)."""
+    try:
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(write_fd, False)
+        signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    except (OSError, ValueError) as exc:
+        log("no SIGINT watcher: %s" % exc)
+        return False
+
+    def run():
+        while True:
+            try:
+                data = os.read(read_fd, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            if signal.SIGINT in data and _busy and _cooperative:
+                _told_cooperative.set()
+                _interrupted.set()
+                for hook in list(_break_hooks):
+                    try:
+                        hook()
+                    except Exception as exc:  # a failed break leaves the between-steps check
+                        log("interrupt hook failed: %s" % exc)
+
+    threading.Thread(target=run, name="blenderd-sigint", daemon=True).start()
+    return True
 
 
 class Stop(Exception):
@@ -47,6 +128,8 @@ def dispatch(handlers, method, params):
     if handler is None:
         raise RpcError(errors.METHOD_NOT_FOUND, "method %r not found" % method,
                        {"method": method, "available": sorted(handlers)})
+    _interrupted.clear()
+    _told_cooperative.clear()
     _busy = True
     try:
         return handler(params)

@@ -53,7 +53,7 @@ def die_with_parent():
 def main(argv=None, kind="module"):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from .sandbox import config as sandbox_config
-    from .serve import log, on_sigint, serve
+    from .serve import log, on_sigint, serve, watch_interrupts
 
     sandbox = None
     if args.sandbox is not None:
@@ -74,6 +74,9 @@ def main(argv=None, kind="module"):
     # a KeyboardInterrupt inside a request (answered -32006), ignored when
     # idle, whatever handler Blender installed.
     signal.signal(signal.SIGINT, on_sigint)
+    # Renders block the main thread in C, where Python runs no signal handler: a thread
+    # watching the wakeup fd tells them at once (serve.cooperative).
+    watch_interrupts()
     try:
         channel = Channel.from_fd(args.fd, max_frame=args.max_frame)
     except OSError as exc:

@@ -379,3 +379,52 @@ def test_render_in_the_sandbox_writes_only_the_workspace(sandboxed):
     err = render_error(sandboxed, views=1, output_dir=str(sandboxed.home / "renders"))
     assert err.code == errors.INVALID_PARAMS and err.data == {"param": "output_dir", "workspace": str(ws)}
     assert not (sandboxed.home / "renders").exists()
+
+
+# -- cancelling --------------------------------------------------------------------------
+
+def test_sigint_stops_a_render_and_leaves_the_scene_clean(worker, tmp_path):
+    """request.cancel's SIGINT during render.views: the worker answers -32006 (not a
+    crash, not a render error) after at most the view it is on, announces no image
+    after the interrupt, stays alive, and nothing of the render stays in the scene.
+    A render blocks the main thread in C, where Python's SIGINT handler cannot run:
+    the worker's watcher thread tells the render (serve.cooperative)."""
+    from blenderd.rpc import messages
+
+    setup_scene(worker, USER_SETTINGS)
+    worker.exec(FINGERPRINT_SAVE)
+    before = worker.exec(SETTINGS)["value"]
+    out = tmp_path / "cancel"
+    views = 8
+    worker.channel.send(messages.request("cancel-me", "render.views", {
+        "views": views, "resolution": [320, 180], "samples": 512, "output_dir": str(out)}))
+    first = None
+    while first is None:
+        msg = worker.channel.read(timeout=120)
+        assert msg is not None, worker.output()
+        if msg.kind == "notification" and msg.method == "render.image":
+            first = msg.params
+    time.sleep(0.3)  # into the second view (each takes seconds at 512 samples)
+    worker.interrupt()
+    after_interrupt = []
+    while True:
+        msg = worker.channel.read(timeout=120)
+        assert msg is not None, worker.output()
+        if msg.kind in ("response", "error") and msg.id == "cancel-me":
+            break
+        if msg.kind == "notification" and msg.method == "render.image":
+            after_interrupt.append(msg.params["index"])
+    assert msg.kind == "error", "the render finished all %d views despite SIGINT" % views
+    assert msg.error.code == errors.CANCELLED, msg.error
+    assert msg.error.data["stage"] in ("between views", "mid-view")
+    if worker.launcher == "module":
+        # bpy 4.4 lets the worker break Blender's render (methods/render_break.py).
+        assert msg.error.data["stage"] == "mid-view"
+    # At most the view that was rendering when SIGINT came is announced after it.
+    assert len(after_interrupt) <= 1 and len(os.listdir(out)) <= 2 + 1
+    assert worker.proc.poll() is None and worker.call("worker.ping") == {}
+    assert worker.exec(FINGERPRINT_DIFF)["value"] == {}
+    assert worker.exec(SETTINGS)["value"] == before
+    # The next render runs to the end (the interrupt does not linger).
+    res = render(worker, tmp_path, "after-cancel", views=2, resolution=[64, 36], samples=1)
+    assert [im["index"] for im in res["images"]] == [0, 1]

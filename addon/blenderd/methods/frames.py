@@ -19,13 +19,15 @@ import time
 
 import bpy
 
+from .. import serve
 from ..render import images, options
 from ..rpc import errors
 from ..rpc.errors import RpcError
 from ..rpc.messages import Params
 from . import lifecycle
 from .render import (GPU_NODES, Progress, Renderer, Undo, _gpu_backend, _oidn_available,
-                     _remove_new_render_results, _render_result_images, gl_context_available)
+                     _remove_new_render_results, _render_result_images, cancelled, gl_context_available)
+from .render_break import render_break
 
 MAX_FRAME = 1048574  # Blender's MAXFRAME
 MAX_FRAMES_PER_CALL = 10000
@@ -153,29 +155,33 @@ class FrameRenderer:
         done = []
         bpy.app.handlers.render_stats.append(progress.on_stats)
         try:
-            self._prepare(scene, req, engine, device, samples, camera, undo)
-            for position, frame in enumerate(req.frames, 1):
-                path = os.path.join(req.output_dir, frame_file_name(frame, req.extension))
-                frame_start = time.perf_counter()
-                scene.frame_set(frame)
-                progress.start_view(frame, position)
-                try:
-                    self.views._render_one(scene, path, engine, frame)
-                except RpcError as exc:
-                    if isinstance(exc.data, dict) and "index" in exc.data:
-                        exc.data["frame"] = exc.data.pop("index")
-                    raise
-                finally:
-                    progress.end_view()
-                described = self._describe(path, req, engine, frame, _ms(frame_start))
-                done.append(described)
-                if self.notify is not None:
-                    self.notify("render.frame", described)
+            with serve.cooperative(render_break.request):
+                self._prepare(scene, req, engine, device, samples, camera, undo)
+                for position, frame in enumerate(req.frames, 1):
+                    if serve.interrupted():
+                        raise cancelled("between frames", len(done), len(req.frames))
+                    path = os.path.join(req.output_dir, frame_file_name(frame, req.extension))
+                    frame_start = time.perf_counter()
+                    scene.frame_set(frame)
+                    progress.start_view(frame, position)
+                    try:
+                        self.views._render_one(scene, path, engine, frame)
+                    except RpcError as exc:
+                        if isinstance(exc.data, dict) and "index" in exc.data:
+                            exc.data["frame"] = exc.data.pop("index")
+                        raise
+                    finally:
+                        progress.end_view()
+                    described = self._describe(path, req, engine, frame, _ms(frame_start))
+                    done.append(described)
+                    if self.notify is not None:
+                        self.notify("render.frame", described)
         except RpcError as exc:
             if exc.code == errors.RENDER_ERROR and isinstance(exc.data, dict):
                 exc.data["frames"] = [f["frame"] for f in done]  # announced, and on disk
             raise
         finally:
+            render_break.clear()
             progress.stop()
             try:
                 bpy.app.handlers.render_stats.remove(progress.on_stats)

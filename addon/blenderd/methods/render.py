@@ -32,8 +32,10 @@ import mathutils
 from ..render import images, options, orbit
 from ..rpc import errors
 from ..rpc.errors import RpcError
+from .. import serve
 from ..serve import log
 from . import lifecycle
+from .render_break import render_break
 from .scene import GEOMETRY_TYPES
 
 TEMP_NAME = "blenderd_render"
@@ -46,6 +48,16 @@ GPU_NODES = ("/dev/dri", "/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd")
 
 def _ms(start):
     return round((time.perf_counter() - start) * 1000, 3)
+
+
+def cancelled(stage, done, total):
+    """-32006 for a render SIGINT stopped (request.cancel, job.cancel, a client that left):
+    `stage` says where ("between views", "mid-view"), `done` how many images were announced."""
+    data = {"reason": "interrupted", "stage": stage}
+    if done is not None:
+        data["done"] = done
+        data["total"] = total
+    return RpcError(errors.CANCELLED, "interrupted", data)
 
 
 def render_error(reason, engine, index=None):
@@ -344,30 +356,15 @@ class Renderer:
         added = {"light": False, "world": False}
         bpy.app.handlers.render_stats.append(progress.on_stats)
         try:
-            camera = self._prepare(scene, req, engine, device, denoise, samples, undo, added, specs)
-            for position, index in enumerate(indices, 1):
-                spec = specs[index]
-                if req.cameras is not None:
-                    scene.camera = scene.objects[spec["camera"]]
-                else:
-                    self._place(camera, spec)
-                    scene.camera = camera
-                path = os.path.join(req.output_dir, req.file_name(index))
-                view_start = time.perf_counter()
-                progress.start_view(index, position)
-                try:
-                    self._render_one(scene, path, engine, index)
-                finally:
-                    progress.end_view()
-                image = self._describe(path, req, engine, device["label"], spec, index, position,
-                                       len(indices), _ms(view_start))
-                images_out.append(image)
-                self._send("render.image", image)
+            with serve.cooperative(render_break.request):
+                self._render_views(scene, req, engine, device, denoise, samples, undo, added, specs, indices,
+                                   progress, images_out)
         except RpcError as exc:
             if exc.code == errors.RENDER_ERROR and isinstance(exc.data, dict):
                 exc.data["images"] = [im["path"] for im in images_out]  # the views that did finish
             raise
         finally:
+            render_break.clear()
             progress.stop()
             try:
                 bpy.app.handlers.render_stats.remove(progress.on_stats)
@@ -382,6 +379,32 @@ class Renderer:
             "samples": samples, "notes": notes, "progress_notifications": progress.sent,
         }
         return result
+
+    def _render_views(self, scene, req, engine, device, denoise, samples, undo, added, specs, indices, progress,
+                      images_out):
+        """The views, one by one; SIGINT (request.cancel) stops them before the next view,
+        or mid-view where `render_break` can break Blender's render."""
+        camera = self._prepare(scene, req, engine, device, denoise, samples, undo, added, specs)
+        for position, index in enumerate(indices, 1):
+            if serve.interrupted():
+                raise cancelled("between views", len(images_out), len(indices))
+            spec = specs[index]
+            if req.cameras is not None:
+                scene.camera = scene.objects[spec["camera"]]
+            else:
+                self._place(camera, spec)
+                scene.camera = camera
+            path = os.path.join(req.output_dir, req.file_name(index))
+            view_start = time.perf_counter()
+            progress.start_view(index, position)
+            try:
+                self._render_one(scene, path, engine, index)
+            finally:
+                progress.end_view()
+            image = self._describe(path, req, engine, device["label"], spec, index, position,
+                                   len(indices), _ms(view_start))
+            images_out.append(image)
+            self._send("render.image", image)
 
     # -- views -------------------------------------------------------------------
 
@@ -515,7 +538,13 @@ class Renderer:
         try:
             outcome = bpy.ops.render.render(write_still=False)
         except RuntimeError as exc:
+            if serve.interrupted():
+                raise cancelled("mid-view", None, None) from None
             raise render_error(str(exc).strip() or "render failed", engine, index) from None
+        if serve.interrupted():
+            # Broken off mid-view (CANCELLED), or finished just as SIGINT came: either way the
+            # caller asked to stop, and a half-rendered image is not announced.
+            raise cancelled("mid-view" if "FINISHED" not in outcome else "between views", None, None)
         if "FINISHED" not in outcome:
             raise render_error("the render operator returned %s" % sorted(outcome), engine, index)
         result = next((img for img in bpy.data.images if img.type == "RENDER_RESULT"), None)
