@@ -57,7 +57,7 @@ enum ErrorText {
         default:
             var text = "blenderd error \(error.code.rawValue) (\(error.message))"
             if let reason = data["reason"]?.stringValue { text += ": \(reason)" }
-            if let path = data["path"]?.stringValue { text += "\nAt: \(path.replacingPrefix("params.", with: "argument "))" }
+            if let path = data["path"]?.stringValue { text += "\nAt argument: \(path.replacingPrefix("params.", with: ""))" }
             if let available = data["available"]?.arrayValue, !available.isEmpty {
                 let names = available.compactMap { $0.stringValue }
                 text += "\nAvailable: " + (names.count == available.count ? names.joined(separator: ", ") : JSON.string(.array(available)))
