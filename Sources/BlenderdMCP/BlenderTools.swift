@@ -34,6 +34,15 @@ final class BlenderTools: Sendable {
         guard let tool = ToolName(rawValue: name) else {
             throw MCPError.invalidParams("unknown tool \(name); tools: \(ToolName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        let result = try await run(tool, arguments, progress: progress)
+        // The client cancelled the call (notifications/cancelled): the daemon was told to stop it
+        // and has answered, but MCP asks for no response, which the SDK skips on this error.
+        if Task.isCancelled { throw CancellationError() }
+        return result
+    }
+
+    private func run(_ tool: ToolName, _ arguments: [String: Value]?, progress: ProgressSink?) async throws -> CallTool.Result {
+        let name = tool.rawValue
         do {
             let args = try ToolArguments(arguments, allowed: ToolCatalog.argumentNames(tool))
             switch tool {

@@ -7,8 +7,11 @@ round trip, and one session per MCP client, closed when the client leaves."""
 
 import asyncio
 import base64
+import json
 import os
+import select
 import struct
+import subprocess
 import time
 
 import pytest
@@ -234,6 +237,56 @@ def test_each_client_gets_its_own_session_closed_when_it_leaves(daemon):
     while len(open_sessions(daemon)) != before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(open_sessions(daemon)) == before
+
+
+class RawServer:
+    """`blenderctl mcp` spoken to line by line, for what the SDK's client does not expose (the
+    id of a call to cancel)."""
+
+    def __init__(self, socket_path, *extra):
+        self.proc = subprocess.Popen([harness.blenderctl_binary(), "mcp", "--socket", socket_path, "--blender", ">=4", *extra],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}})
+        assert self.read()["result"]["serverInfo"]["name"] == "blenderd"
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message):
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def read(self, timeout=60):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            return None
+        line = self.proc.stdout.readline()
+        return json.loads(line) if line else None
+
+    def call_tool(self, id, name, arguments):
+        self.send({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+
+    def close(self):
+        self.proc.stdin.close()
+        return self.proc.wait(20)
+
+
+def test_a_cancelled_call_stops_the_script_and_gets_no_response(daemon):
+    # The session's script limit is far beyond the test's wait: only the cancel can end the loop.
+    server = RawServer(daemon.socket_path, "--timeout", "600")
+    try:
+        server.call_tool(2, "execute_blender_code", {"code": "import bpy\nbpy.ops.mesh.primitive_cube_add()"})
+        assert server.read()["result"]["isError"] is False
+        server.call_tool(3, "execute_blender_code", {"code": "import bpy\nbpy.ops.mesh.primitive_cone_add()\nwhile True: pass"})
+        time.sleep(1.5)  # let it reach Blender; a cancel before that is covered by the queue
+        server.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3, "reason": "test"}})
+        server.call_tool(4, "execute_blender_code", {"code": "import bpy\nresult = sorted(o.name for o in bpy.data.objects)"})
+        answer = server.read(timeout=60)
+        assert answer is not None, "no answer after the cancel: the script was not interrupted"
+        assert answer["id"] == 4, answer  # nothing for the cancelled call (MCP: no response)
+        assert answer["result"]["structuredContent"]["value"] == ["Cube"]  # the cone was rolled back
+        assert server.read(timeout=1) is None
+    finally:
+        assert server.close() == 0
 
 
 def test_no_daemon_is_a_tool_error_that_says_what_to_do(tmp_path):
