@@ -76,6 +76,10 @@ final class RenderJob {
     /// Per pass: view index → its 1-based position among the views started so far.
     private var progressOrder: [String: [Int: Int]] = [:]
     private var imageCount: [String: Int] = [:]
+    /// The slowest view so far on the session's instance, and when its current view started
+    /// (from render.progress): how long a cancel waits for a view about to finish.
+    private var slowestViewMilliseconds = 0.0
+    private var viewStartedMilliseconds: UInt64?
 
     init(table: SessionTable, session: Session, connection: ClientConnection, request: RequestID?, plan: RenderPlan,
          reply: @escaping (Result<RenderViews.Result, RPCError>) -> Void, done: @escaping () -> Void) {
@@ -215,6 +219,10 @@ final class RenderJob {
 
     private func progress(_ params: [String: JSONValue], from instance: Instance) {
         guard let index = params["index"]?.intValue else { return }
+        if instance === session.instance, let elapsed = params["elapsed_ms"]?.doubleValue, elapsed >= 0 {
+            let now = table.loop.nowMilliseconds
+            viewStartedMilliseconds = now - min(now, UInt64(elapsed))
+        }
         let pass = params["pass"]?.stringValue ?? "final"
         var order = progressOrder[pass] ?? [:]
         if order[index] == nil { order[index] = order.count + 1 }
@@ -267,7 +275,22 @@ final class RenderJob {
             return
         }
         if pass == "preview" { previews[index] = image } else { finals[index] = image }
+        if instance === session.instance { slowestViewMilliseconds = max(slowestViewMilliseconds, image.durationMs) }
     }
+
+    /// How much longer the session's instance's current view should take, judged by the slowest
+    /// view so far, at most `maxViewWaitMilliseconds`; 0 when nothing is known. A worker that
+    /// can only stop between views (Blender 3.4) then answers -32006 and keeps its instance
+    /// instead of being terminated a moment before it would have stopped.
+    func viewRemainderMilliseconds() -> Int {
+        guard slowestViewMilliseconds > 0, let started = viewStartedMilliseconds else { return 0 }
+        let now = table.loop.nowMilliseconds
+        let remaining = slowestViewMilliseconds - Double(now - min(now, started))
+        return max(0, min(Self.maxViewWaitMilliseconds, Int(remaining.rounded(.up)) + 250))
+    }
+
+    /// Past this, terminating and restoring the session is quicker than waiting for the view.
+    static let maxViewWaitMilliseconds = 10_000
 
     /// The `session` and `request` members every notification of this render carries.
     private func envelope() -> [String: JSONValue] {

@@ -107,7 +107,9 @@ extension SessionTable {
             reason: "no request with this id is queued or running on a session of this connection (only session calls can be cancelled)"))
     }
 
-    func startCancelEscalation(_ session: Session, instance: Instance) {
+    /// `firstAfter`: how long SIGINT gets before SIGTERM (default the grace period); a render
+    /// that stops between views gets longer when its current view is about to finish.
+    func startCancelEscalation(_ session: Session, instance: Instance, firstAfter: Int? = nil) {
         stopCancelEscalation(session)
         guard let timer = try? UVCore.Timer(loop: loop) else {
             instance.kill(reason: "request.cancel (no timer for the grace period)")
@@ -115,7 +117,7 @@ extension SessionTable {
         }
         cancelTimers[session.id] = timer
         var stage = 0
-        try? timer.start(after: cancelGraceMilliseconds, repeat: cancelGraceMilliseconds) { [weak self, weak instance] in
+        try? timer.start(after: firstAfter ?? cancelGraceMilliseconds, repeat: cancelGraceMilliseconds) { [weak self, weak instance] in
             guard let self, let instance, session.cancelRequested, instance.state != .dead else {
                 self?.stopCancelEscalation(session)
                 return

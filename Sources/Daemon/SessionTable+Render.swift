@@ -8,8 +8,9 @@ import Glibc
 
 /// `render.views` on a session: validated up front, then run in the session's operation queue
 /// like script.exec, as a RenderJob (RenderJob.swift). A render is cancelled by request.cancel
-/// and by its client disconnecting: the worker may only notice SIGINT between views (a render
-/// blocks in C), so the SIGTERM → SIGKILL escalation of request.cancel is what bounds it.
+/// and by its client disconnecting: the worker stops on SIGINT mid-view where its Blender allows
+/// (bpy 4.4), else after the view it is on (Blender 3.4); SIGTERM waits for a view about to
+/// finish (RenderJob.viewRemainderMilliseconds), and the SIGTERM → SIGKILL escalation bounds it.
 extension SessionTable {
     func render(_ params: RenderViews.Params, on connection: ClientConnection, request: RequestID?,
                 _ reply: @escaping (Result<RenderViews.Result, RPCError>) -> Void) {
@@ -55,7 +56,7 @@ extension SessionTable {
         session.cancelRequested = true
         logger.info("cancelling render.views: interrupting the worker", metadata: ["session": "\(session.id)", "instance": "\(instance.id)"])
         instance.signalWorker(SIGINT)
-        startCancelEscalation(session, instance: instance)
+        startCancelEscalation(session, instance: instance, firstAfter: cancelGraceMilliseconds + job.viewRemainderMilliseconds())
         return "interrupt"
     }
 
