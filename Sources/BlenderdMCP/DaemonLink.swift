@@ -4,6 +4,10 @@ import Dispatch
 import Foundation
 import JSONRPC
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why a forwarded call did not produce a result.
 enum LinkFailure: Error {
     /// The daemon could not be reached, or the session could not be opened or resumed: nothing
@@ -108,17 +112,38 @@ final class DaemonLink: @unchecked Sendable {
         defer { stateLock.withLock { running = nil } }
         if closingNow || cancellation.isCancelled { return .failure(.cancelled) }
 
-        let client: BlenderdClient
-        let session: String
-        do throws(LinkFailure) {
-            (client, session) = try ensureSession()
-        } catch {
-            return .failure(error)
+        var retried = false
+        while true {
+            let client: BlenderdClient
+            let session: String
+            do throws(LinkFailure) {
+                (client, session) = try ensureSession()
+            } catch {
+                return .failure(error)
+            }
+            var full = params
+            full["session"] = .string(session)
+            let id: RequestID
+            do {
+                id = try send(client, method, .object(full))
+            } catch {
+                // Not sent, so not run: a connection that died since the last call (a restarted
+                // daemon) costs a reconnect, not the call.
+                dropConnection()
+                if !retried {
+                    retried = true
+                    continue
+                }
+                return .failure(.call(error))
+            }
+            return finish(client, method, id, session, cancellation, onNotification)
         }
-        var full = params
-        full["session"] = .string(session)
+    }
+
+    private func finish(_ client: BlenderdClient, _ method: String, _ id: RequestID, _ session: String,
+                        _ cancellation: CallCancellation, _ onNotification: (@Sendable (Request) -> Void)?) -> Result<Forwarded, LinkFailure> {
         do {
-            let result = try exchange(client, method, .object(full), cancellation, onNotification)
+            let result = try reply(client, to: id, cancellation, onNotification)
             return .success(Forwarded(result: result, session: session, notices: takeNotices()))
         } catch {
             if Self.breaksConnection(error) {
@@ -133,6 +158,10 @@ final class DaemonLink: @unchecked Sendable {
     /// A connection that owns a session: connect, then open the session, or resume it after a
     /// reconnect (its token lets a new connection take it over, scene intact).
     private func ensureSession() throws(LinkFailure) -> (BlenderdClient, String) {
+        if let existing = self.client, Self.hungUp(existing.fileDescriptor) {
+            // The daemon closed this connection while we were idle (a restart, a shutdown).
+            dropConnection()
+        }
         let client: BlenderdClient
         if let existing = self.client {
             client = existing
@@ -211,6 +240,14 @@ final class DaemonLink: @unchecked Sendable {
         }
     }
 
+    /// Whether the daemon has closed `fd`'s connection, without blocking or reading: a Unix
+    /// socket whose peer is gone polls as POLLHUP.
+    private static func hungUp(_ fd: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) == 1 else { return false }
+        return descriptor.revents & (Int16(POLLHUP) | Int16(POLLERR)) != 0
+    }
+
     private func exchangeTyped<M: RPCMethod>(_ client: BlenderdClient, _ method: M.Type, _ params: M.Params) throws(ClientError) -> M.Result {
         let encoded: JSONValue
         do { encoded = try JSONValueEncoder().encode(params) } catch {
@@ -227,17 +264,25 @@ final class DaemonLink: @unchecked Sendable {
     private func exchange(_ client: BlenderdClient, _ method: String, _ params: JSONValue,
                           _ cancellation: CallCancellation?,
                           _ onNotification: (@Sendable (Request) -> Void)?) throws(ClientError) -> JSONValue {
-        let number = nextID
-        nextID += 1
-        let id = RequestID.number(JSONNumber(number))
-        let framing = client.framing
-        try client.send(raw: FrameEncoder.message(Request(id: id, method: method, params: params).encoded(), framing: framing))
+        let id = try send(client, method, params)
+        return try reply(client, to: id, cancellation, onNotification)
+    }
 
+    private func send(_ client: BlenderdClient, _ method: String, _ params: JSONValue) throws(ClientError) -> RequestID {
+        let id = RequestID.number(JSONNumber(nextID))
+        nextID += 1
+        try client.send(raw: FrameEncoder.message(Request(id: id, method: method, params: params).encoded(), framing: client.framing))
+        return id
+    }
+
+    private func reply(_ client: BlenderdClient, to id: RequestID, _ cancellation: CallCancellation?,
+                       _ onNotification: (@Sendable (Request) -> Void)?) throws(ClientError) -> JSONValue {
         // From here a cancel (from another thread) writes request.cancel on the same socket. It
         // is disarmed before this function returns, so it never overlaps the next call's write.
         let fd = client.fileDescriptor
+        let framing = client.framing
         cancellation?.arm {
-            let cancel = Request(id: .string("cancel-\(number)"), method: RequestCancel.name, params: .object(["id": id.json]))
+            let cancel = Request(id: .string("cancel-\(id)"), method: RequestCancel.name, params: .object(["id": id.json]))
             try? BlenderdClient.writeAll(FrameEncoder.message(cancel.encoded(), framing: framing), to: fd)
         }
         defer { cancellation?.disarm() }

@@ -289,6 +289,31 @@ def test_a_cancelled_call_stops_the_script_and_gets_no_response(daemon):
         assert server.close() == 0
 
 
+def test_after_a_daemon_restart_the_next_call_resumes_the_session(tmp_path):
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    daemon = harness.Daemon(tmp_path / "restart", warm=1, max_instances=2, launchers=("module",))
+    server = None
+    try:
+        server = RawServer(daemon.socket_path)
+        server.call_tool(2, "execute_blender_code", {"code": "import bpy\nbpy.ops.mesh.primitive_cube_add()"})
+        assert server.read()["result"]["isError"] is False
+        daemon.terminate()
+        daemon.start()
+        # The old connection is dead: the call goes out on a new one, which takes the session over
+        # with its token; the restarted daemon put the scene back from the checkpoint.
+        server.call_tool(3, "execute_blender_code", {"code": "import bpy\nresult = sorted(o.name for o in bpy.data.objects)"})
+        answer = server.read(timeout=120)
+        assert answer["result"]["isError"] is False, answer
+        assert answer["result"]["structuredContent"]["value"] == ["Cube"]
+        assert "resumed session" in answer["result"]["content"][0]["text"]
+    finally:
+        if server:
+            assert server.close() == 0
+        daemon.terminate()
+
+
 def test_no_daemon_is_a_tool_error_that_says_what_to_do(tmp_path):
     if not os.access(harness.blenderctl_binary(), os.X_OK):
         pytest.skip("blenderctl not built: %s" % harness.blenderctl_binary())
