@@ -170,7 +170,7 @@ final class BlenderTools: Sendable {
         }
         let result = forwarded.result
         var text = "Rendered \(images.final.count) view\(images.final.count == 1 ? "" : "s")"
-        if let size = result["resolution"]?.arrayValue?.compactMap { $0.intValue }, size.count == 2 { text += " at \(size[0])x\(size[1])" }
+        if let size = result["resolution"]?.arrayValue?.compactMap({ $0.intValue }), size.count == 2 { text += " at \(size[0])x\(size[1])" }
         if let engine = result["engine"]?.stringValue { text += " with \(engine)" }
         if let samples = result["samples"]?.intValue { text += " (\(samples) samples)" }
         if let device = result["device"]?.stringValue { text += " on \(device)" }
@@ -185,7 +185,7 @@ final class BlenderTools: Sendable {
             }
             text += ", \(image.width)x\(image.height)"
         }
-        if let notes = result["notes"]?.arrayValue?.compactMap { $0.stringValue }, !notes.isEmpty {
+        if let notes = result["notes"]?.arrayValue?.compactMap({ $0.stringValue }), !notes.isEmpty {
             text += "\nNotes:\n" + notes.map { "- \($0)" }.joined(separator: "\n")
         }
         if let added = result["added"], added["light"]?.boolValue == true || added["world"]?.boolValue == true {

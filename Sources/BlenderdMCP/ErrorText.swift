@@ -46,7 +46,7 @@ enum ErrorText {
             if let reason = data["reason"]?.stringValue { text += ": \(reason)" }
             text += "."
             text += rollback(data)
-            if let tail = data["output_tail"]?.arrayValue?.compactMap { $0.stringValue }, !tail.isEmpty {
+            if let tail = data["output_tail"]?.arrayValue?.compactMap({ $0.stringValue }), !tail.isEmpty {
                 text += "\nBlender's last output:\n" + tail.joined(separator: "\n")
             }
             text += "\nIf the same code crashes again, change it (often an operator called in the wrong context)."
@@ -87,7 +87,7 @@ enum ErrorText {
             text += "\nForbidden action: \(action)"
             if let target = data["target"]?.stringValue { text += " (\(target))" }
         }
-        if let hints = data["hints"]?.arrayValue?.compactMap { $0.stringValue }, !hints.isEmpty {
+        if let hints = data["hints"]?.arrayValue?.compactMap({ $0.stringValue }), !hints.isEmpty {
             text += "\nHints:\n" + hints.map { "- \($0)" }.joined(separator: "\n")
         }
         if let frames = data["traceback"]?.arrayValue, frames.count > 1 {

@@ -96,7 +96,7 @@ final class ExportDirectory: @unchecked Sendable {
             throw ExportFailure(description: "cannot make a directory for exports in \(NSTemporaryDirectory()); "
                 + "pass one with `blenderctl mcp --out-dir`.")
         }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return lock.withLock {
             if let existing = root { return existing }  // another export made one first
             root = path
