@@ -29,11 +29,13 @@ public enum JobSubmit: RPCMethod {
         public var blender: String?
         /// Wall-clock limit for one chunk's render, seconds.
         public var timeoutS: Double?
+        /// How job.frame brings each frame: path (default), inline or binary (header framing only).
+        public var delivery: String?
 
         public init(blend: String? = nil, data: String? = nil, session: String? = nil, checkpoint: String? = nil,
                     frames: String, chunk: Int? = nil, engine: String? = nil, samples: Int? = nil,
                     resolution: [Int]? = nil, format: String? = nil, camera: String? = nil, output: String? = nil,
-                    blender: String? = nil, timeoutS: Double? = nil) {
+                    blender: String? = nil, timeoutS: Double? = nil, delivery: String? = nil) {
             self.blend = blend
             self.data = data
             self.session = session
@@ -48,10 +50,12 @@ public enum JobSubmit: RPCMethod {
             self.output = output
             self.blender = blender
             self.timeoutS = timeoutS
+            self.delivery = delivery
         }
 
         enum CodingKeys: String, CodingKey {
             case blend, data, session, checkpoint, frames, chunk, engine, samples, resolution, format, camera, output, blender
+            case delivery
             case timeoutS = "timeout_s"
         }
     }

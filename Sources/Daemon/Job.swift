@@ -2,6 +2,7 @@ import BlenderdProtocol
 import Foundation
 import InstancePool
 import JSONRPC
+import Logging
 import UVCore
 
 /// A farm job (`job.submit`): frames of one scene file, split into chunks that instances leased
@@ -30,6 +31,8 @@ final class Job {
     var client: Int
     /// The submitting connection; notifications go nowhere once it has closed.
     weak var connection: ClientConnection?
+    /// Its notifications, in order, with frames as it asked (JobOutbox.swift).
+    let outbox: JobOutbox
     /// Notifications wait until the client has the job id (job.submit's reply).
     var announced = false
 
@@ -61,6 +64,9 @@ final class Job {
         self.requirements = requirements
         self.client = client
         self.connection = connection
+        var logger = Logger(label: "blenderd.job")
+        logger[metadataKey: "job"] = "\(id)"
+        outbox = JobOutbox(connection: connection, delivery: settings.delivery, logger: logger)
         submittedAt = Date()
         submittedNanoseconds = EventLoop.hrtimeNanoseconds()
         pending = FrameSpec.chunks(frames, size: settings.chunk).enumerated().map { JobChunk(number: $0.offset + 1, frames: $0.element) }
@@ -114,6 +120,8 @@ struct JobSettings {
     var format: FrameFormat
     var camera: String?
     var timeoutMilliseconds: Int
+    /// How job.frame brings each frame to the submitting connection (JobOutbox).
+    var delivery: Delivery = .path
 
     /// render.frames' params for `frames`, written into `outputDirectory` (a worker path).
     func workerParams(frames: [Int], outputDirectory: String) -> JSONValue {

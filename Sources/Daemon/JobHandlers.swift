@@ -60,6 +60,9 @@ enum JobSubmission {
         if let output = params.output {
             if let problem = outputProblem(output, state: state) { return .failure(.invalidParams(path: "params.output", reason: problem)) }
         }
+        if settings.delivery == .binary, connection.framing != .header {
+            return .failure(.invalidParams(path: "params.delivery", reason: "binary delivery sends each frame as an attachment frame, which only header framing (Content-Length) can carry; this connection speaks NDJSON: use inline or path, or reconnect with header framing"))
+        }
         // The source, checked last among the params and then looked up.
         let source: Source
         switch (params.blend, params.data, params.session) {
@@ -191,8 +194,15 @@ enum JobSubmission {
             }
             timeout = Int(seconds * 1000)
         }
+        var delivery = Delivery.path
+        if let text = params.delivery {
+            guard let parsed = Delivery(rawValue: text) else {
+                return .failure(.invalidParams(path: "params.delivery", reason: "expected path, inline or binary, got \(JSON.string(.string(text)))"))
+            }
+            delivery = parsed
+        }
         return .success(JobSettings(chunk: chunk, engine: engine, samples: params.samples, resolution: params.resolution,
-                                    format: format, camera: params.camera, timeoutMilliseconds: timeout))
+                                    format: format, camera: params.camera, timeoutMilliseconds: timeout, delivery: delivery))
     }
 
     /// Why `output` cannot take frames: relative, a file, or in the state directory (whose

@@ -275,7 +275,7 @@ final class JobTable {
             job: job.id, frame: frame, path: destination, width: params["width"]?.intValue ?? 0,
             height: params["height"]?.intValue ?? 0, bytes: bytes,
             mime: params["mime"]?.stringValue ?? job.settings.format.mime, instance: run.instance.id,
-            durationMs: params["duration_ms"]?.doubleValue ?? 0))
+            durationMs: params["duration_ms"]?.doubleValue ?? 0), file: destination)
     }
 
     /// The chunk's instance is done with it, well or not: the instance goes back to the pool and
@@ -475,12 +475,18 @@ final class JobTable {
         notify(job, JobProgress.self, job.progress)
     }
 
-    private func notify<N: RPCNotification>(_ job: Job, _ type: N.Type, _ params: N.Params) {
+    /// `file`: the frame's file in frames_dir, delivered as job.submit's `delivery` asked.
+    private func notify<N: RPCNotification>(_ job: Job, _ type: N.Type, _ params: N.Params, file: String? = nil) {
         guard job.announced else { return }
         events?.jobNotification(job.id, method: N.name, ended: !job.isActive) { try? JSONValueEncoder().encode(params) }
-        guard let connection = job.connection else { return }
+        guard job.connection != nil else { return }
         do {
-            connection.send(try Request.notification(type, params: params).encoded())
+            let members = try JSONValueEncoder().encode(params).objectValue ?? [:]
+            if let file {
+                job.outbox.sendFrame(N.name, params: members, path: file, mime: members["mime"]?.stringValue ?? "application/octet-stream")
+            } else {
+                job.outbox.send(N.name, params: members)
+            }
         } catch {
             logger.error("cannot encode \(N.name): \(error)", metadata: ["job": "\(job.id)"])
         }

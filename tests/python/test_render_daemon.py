@@ -96,3 +96,117 @@ def test_cancel_stops_a_render_at_the_interrupt_stage(daemon, launcher):
             assert c.call("scene.info", session=session)["total"] == 3
         finally:
             c.call("session.close", session=session)
+
+
+# -- job.frame delivery ----------------------------------------------------------------------
+
+# A camera looking at a cube that slides over frames 1-3, lit: frames differ.
+ANIMATED = """
+import bpy
+s = bpy.context.scene
+bpy.ops.mesh.primitive_cube_add(size=1.5, location=(-2, 0, 0))
+cube = bpy.context.object
+cube.keyframe_insert('location', frame=1)
+cube.location = (2, 0, 0)
+cube.keyframe_insert('location', frame=3)
+cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))
+cam.location = (0, -10, 0); cam.rotation_euler = (1.5708, 0, 0)
+s.collection.objects.link(cam)
+s.camera = cam
+sun = bpy.data.objects.new('Sun', bpy.data.lights.new('Sun', 'SUN'))
+sun.rotation_euler = (0.6, 0.2, 0.3)
+s.collection.objects.link(sun)
+"""
+
+
+def job_events(next_message, job):
+    """job.frame params (with the attachment frame's bytes, if any) until the job's last job.progress."""
+    frames = {}
+    while True:
+        method, params, attachment = next_message()
+        if params is None or params.get("job") != job:
+            continue
+        if method == "job.frame":
+            frames[params["frame"]] = (params, attachment)
+        elif method == "job.progress" and params["state"] not in ("queued", "running"):
+            return frames, params
+
+
+def check_frames(frames, sizes_from):
+    """Three different 64x36 PNGs whose bytes match the file in frames_dir."""
+    assert sorted(frames) == [1, 2, 3]
+    digests = set()
+    for frame, data in sorted(frames.items()):
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", "frame %d is not a PNG" % frame
+        assert int.from_bytes(data[16:20], "big") == 64 and int.from_bytes(data[20:24], "big") == 36
+        with open(sizes_from[frame], "rb") as f:
+            assert f.read() == data, "frame %d: the delivered bytes are not the file in frames_dir" % frame
+        digests.add(hash(data))
+    assert len(digests) == 3, "frames do not differ: the animation did not move"
+
+
+@pytest.mark.parametrize("delivery", ["inline", "path"])
+def test_job_frames_inline_and_path(daemon, delivery):
+    with daemon.client() as c:
+        session = c.call("session.open", blender=">=4")["session"]
+        try:
+            c.call("script.exec", session=session, code=ANIMATED)
+            submitted = c.call("job.submit", session=session, frames="1-3", chunk=2, resolution=[64, 36],
+                               engine="CYCLES", samples=1, delivery=delivery)
+
+            def next_message():
+                msg = c.stray.pop(0) if c.stray else c.read()
+                return msg.get("method"), msg.get("params"), None
+
+            frames, last = job_events(next_message, submitted["job"])
+            assert last["state"] == "done", last
+            data, paths = {}, {}
+            for frame, (params, _) in frames.items():
+                attachment = params["attachment"]
+                assert attachment["mime"] == "image/png" and attachment["bytes"] == params["bytes"]
+                paths[frame] = params["path"]
+                if delivery == "inline":
+                    assert "path" not in attachment
+                    data[frame] = base64.b64decode(attachment["base64"], validate=True)
+                else:
+                    assert "base64" not in attachment and attachment["path"] == params["path"]
+                    with open(attachment["path"], "rb") as f:
+                        data[frame] = f.read()
+                assert len(data[frame]) == params["bytes"]
+            check_frames(data, paths)
+        finally:
+            c.call("session.close", session=session)
+
+
+def test_job_frames_binary(daemon):
+    """Header framing: each job.frame is followed by its attachment frame; on NDJSON binary is -32602."""
+    from blenderd.rpc import Channel
+
+    with daemon.client() as c:
+        with pytest.raises(RpcError) as info:
+            c.call("job.submit", session="nope", frames="1-3", delivery="binary")
+        assert info.value.code == INVALID_PARAMS and info.value.data["path"] == "params.delivery"
+    channel = Channel.connect_unix(daemon.socket_path)
+    try:
+        session = channel.request("session.open", {"blender": ">=4"}, timeout=120)["session"]
+        channel.request("script.exec", {"session": session, "code": ANIMATED}, timeout=120)
+        submitted = channel.request("job.submit", {"session": session, "frames": "1-3", "chunk": 3,
+                                                   "resolution": [64, 36], "engine": "CYCLES", "samples": 1,
+                                                   "delivery": "binary"}, timeout=120)
+
+        def next_message():
+            msg = channel.read(timeout=300)
+            assert msg is not None, "the daemon closed the connection"
+            return msg.method, msg.params, msg.attachment
+
+        frames, last = job_events(next_message, submitted["job"])
+        assert last["state"] == "done", last
+        data, paths = {}, {}
+        for frame, (params, attachment) in frames.items():
+            assert params["attachment"] == {"bytes": params["bytes"], "mime": "image/png"}
+            assert attachment is not None and len(attachment) == params["bytes"]
+            data[frame], paths[frame] = attachment, params["path"]
+        check_frames(data, paths)
+        channel.request("session.close", {"session": session}, timeout=60)
+    finally:
+        channel.close()
