@@ -177,3 +177,23 @@ def test_export_in_the_sandbox(sandboxed):
     err = export_error(sandboxed, format="obj", path=str(sandboxed.home / "scene.obj"))
     assert err.data == {"param": "path", "workspace": str(ws)}
     assert not (sandboxed.home / "scene.obj").exists()
+
+
+def test_export_right_after_a_render(worker, tmp_path):
+    """render.views removes the camera, light and world it added; until the view layer is
+    synced again those objects stay behind as None in view_layer.objects, and bpy 4.4's glTF
+    exporter crashed on them (SIGSEGV) when an export followed the render directly."""
+    worker.call("worker.reset")
+    worker.exec("bpy.ops.mesh.primitive_cube_add()\n"
+                "for ob in [o for o in bpy.data.objects if o.type in ('CAMERA', 'LIGHT')]:\n"
+                "    bpy.data.objects.remove(ob)")
+    rendered = worker.call("render.views", timeout=300, views=1, resolution=[32, 18], engine="WORKBENCH",
+                           output_dir=str(tmp_path))
+    assert rendered["added"]["light"] is True, rendered
+    while worker.channel.read(timeout=0) is not None:  # the render's notifications
+        pass
+    layer = worker.exec("result = [o.name if o is not None else None for o in bpy.context.view_layer.objects]")
+    assert layer["value"] == ["Cube"], layer
+    fmt = "glb" if version(worker) >= (4, 0, 0) else "obj"  # 3.4's glTF needs numpy.bool (see above)
+    res = worker.call("scene.export", format=fmt, path=str(tmp_path / ("after." + fmt)))
+    assert res["objects"] == 1 and os.path.getsize(res["path"]) > 0, res

@@ -105,6 +105,14 @@ class Undo:
                 fn(*args)
             except Exception as exc:
                 log("render: cleanup %s failed: %s" % (getattr(fn, "__name__", fn), exc))
+        if self._cleanups:
+            # Objects removed after a render leave None entries in view_layer.objects until the
+            # view layer is synced again; an exporter walking it then fails or crashes Blender
+            # (glTF on bpy 4.4 segfaulted on a render.views → scene.export sequence).
+            try:
+                bpy.context.view_layer.update()
+            except Exception as exc:
+                log("render: cannot resync the view layer: %s" % exc)
 
 
 class Progress:
