@@ -7,7 +7,10 @@
 //                joins late (spawning takes a second or two) picks up whatever is left
 //   session      the session's instance runs its calls through SessionTable.runRaw: a crash,
 //                timeout or cancel recovers the session as for script.exec
-//   extras       instances leased from the pool for `parallel`: a snapshot of the session's scene
+//   extras       instances leased from the pool for `parallel`, only as many as are free now or can be
+//                spawned without waiting behind anyone (InstancePool.acquireIfFree): a helper is
+//                never worth queueing for, the session's instance renders whatever they do not;
+//                leases still waiting are withdrawn once every view is taken; a snapshot of the session's scene
 //                (saved at the start, not a checkpoint: the session's policy and list are its
 //                own) is loaded into each; one that dies gives its view back once; all go back
 //                to the pool at the end (and are replaced, like any released instance)
@@ -64,7 +67,11 @@ final class RenderJob {
     private var renderDirectories: [String: (parent: ScratchDirectory, child: ScratchDirectory)] = [:]
     private var snapshot: String?
     private var snapshotDone = false
+    /// The instances whose calls rendered views, in the order they first returned.
     private var instancesUsed: [String] = []
+    /// Helpers asked for that the pool could give (at once or once spawned).
+    private var extrasPromised = 0
+    private var extrasLeased = 0
 
     // What the calls returned, merged.
     private var finals: [Int: RenderedImage] = [:]
@@ -114,8 +121,13 @@ final class RenderJob {
         if plan.parallel > 0 {
             items = passes.flatMap { pass in (0..<plan.viewCount).map { WorkItem(pass: pass, indices: [$0]) } }
             for _ in 0..<plan.parallel { leaseExtra() }
+        }
+        if extrasPromised > 0 {
             takeSnapshot()
         } else {
+            if plan.parallel > 0 {
+                notes.append("parallel \(plan.parallel): no other instance was free, so the session's instance rendered every view")
+            }
             items = passes.map { WorkItem(pass: $0, indices: nil) }
             snapshotDone = true
         }
@@ -135,6 +147,7 @@ final class RenderJob {
         for extra in extras where extra.ready && !extra.busy && !items.isEmpty && failure == nil {
             runOnExtra(extra, items.removeFirst())
         }
+        if items.isEmpty { withdrawWaitingExtras() }
         guard !finished, failure == nil, items.isEmpty, !sessionBusy, !extras.contains(where: \.busy) else { return }
         // Every view is rendered; the reply follows the last image out.
         delivery.whenDelivered { [weak self] in self?.finish(nil) }
@@ -300,6 +313,7 @@ final class RenderJob {
     /// Merges one call's result: the final pass says what was used, previews only add images.
     private func absorb(_ result: JSONValue, pass: String, from instance: Instance, in output: ScratchDirectory) {
         guard !finished else { return }
+        if !instancesUsed.contains(instance.id) { instancesUsed.append(instance.id) }
         // A worker that sends no notifications (an attached GUI's) still lists its images:
         // whatever was not announced is delivered now.
         for image in result["images"]?.arrayValue ?? [] {
@@ -323,8 +337,10 @@ final class RenderJob {
 
     // MARK: Parallel
 
+    private var extraOwner: String { session.id + "/render" }
+
     private func leaseExtra() {
-        table.pool.acquire(session.requirements, owner: session.id + "/render", client: connection.id) { [weak self, pool = table.pool] result in
+        let promised = table.pool.acquireIfFree(session.requirements, owner: extraOwner, client: connection.id) { [weak self, pool = table.pool] result in
             guard case .success(let instance) = result else { return }
             guard let self, !self.finished, self.failure == nil, !self.items.isEmpty else {
                 // Too late (everything is rendered or being rendered, or the job is over): the
@@ -333,9 +349,17 @@ final class RenderJob {
             }
             let extra = Extra(instance: instance)
             self.extras.append(extra)
-            self.instancesUsed.append(instance.id)
+            self.extrasLeased += 1
             self.prepare(extra)
         }
+        if promised { extrasPromised += 1 }
+    }
+
+    /// Every view is rendered or rendering: helpers still being spawned would come too late.
+    private func withdrawWaitingExtras() {
+        guard extrasPromised > extrasLeased else { return }
+        let withdrawn = table.pool.withdrawWaiting(owner: extraOwner)
+        extrasPromised -= withdrawn
     }
 
     /// The snapshot goes into the extra's workspace and is loaded there; then it takes views.
@@ -486,6 +510,7 @@ final class RenderJob {
         guard !finished else { return }
         finished = true
         session.callsInFlight -= 1
+        table.pool.withdrawWaiting(owner: extraOwner)
         for extra in extras { drop(extra, reason: "the render is over") }
         for (_, directories) in renderDirectories {
             directories.child.close()
@@ -516,7 +541,22 @@ final class RenderJob {
             views: summary["views"]?.intValue ?? plan.viewCount, indices: indicesRendered.sorted(),
             resolution: summary["resolution"]?.arrayValue?.compactMap(\.intValue) ?? plan.resolution,
             format: summary["format"]?.stringValue ?? "PNG", samples: summary["samples"]?.intValue,
-            notes: notes, instances: instancesUsed, delivery: plan.delivery.rawValue, firstImageMs: firstImage)
+            notes: notes + parallelNotes(), instances: renderedBy(), delivery: plan.delivery.rawValue, firstImageMs: firstImage)
+    }
+
+    /// The instances that rendered, the session's first.
+    private func renderedBy() -> [String] {
+        guard let own = session.instance?.id, let index = instancesUsed.firstIndex(of: own) else { return instancesUsed }
+        var ordered = instancesUsed
+        ordered.remove(at: index)
+        return [own] + ordered
+    }
+
+    private func parallelNotes() -> [String] {
+        guard plan.parallel > 0, !notes.contains(where: { $0.hasPrefix("parallel ") }) else { return [] }
+        let helpers = renderedBy().filter { $0 != session.instance?.id }.count
+        guard helpers < plan.parallel else { return [] }
+        return ["parallel \(plan.parallel): \(helpers) more instance\(helpers == 1 ? "" : "s") rendered (only as many as were free or could be spawned at once); the session's instance rendered the rest"]
     }
 
     // MARK: Files
@@ -529,7 +569,6 @@ final class RenderJob {
         parent.removeDirectory(name)  // whatever a script left under that name
         let child = try parent.subdirectory(name)
         renderDirectories[instance.id] = (parent, child)
-        if !instancesUsed.contains(instance.id) { instancesUsed.insert(instance.id, at: 0) }
         return child
     }
 }

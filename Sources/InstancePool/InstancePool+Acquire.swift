@@ -60,6 +60,47 @@ extension InstancePool {
         armQueueTimer()
     }
 
+    /// Leases an instance for work that can do without one (render.views' `parallel` helpers):
+    /// an idle one that fits, at once; or, when no request waits and the pool has room (under
+    /// `maxInstances`, or a fitting instance already starting), the next one that gets ready.
+    /// Returns false without calling `completion` when neither: the caller goes on without, and
+    /// never waits behind other clients. `withdrawWaiting(owner:)` takes back a waiting one.
+    @discardableResult
+    public func acquireIfFree(_ requirements: Requirements, owner: String, client: Int,
+                              _ completion: @escaping (Result<Instance, RPCError>) -> Void) -> Bool {
+        guard !isShuttingDown else { return false }
+        if let instance = bestIdleInstance(for: requirements) {
+            lease(instance, owner: owner, client: client)
+            completion(.success(instance))
+            return true
+        }
+        guard queue.isEmpty, case .possible = feasibility(of: requirements) else { return false }
+        let startingFits = instances.contains { $0.state == .starting && capabilities(of: $0).satisfies(requirements) }
+        guard startingFits || (spawnedCount < configuration.maxInstances && launcherIndex(for: requirements) != nil) else { return false }
+        statistics.queued += 1
+        queue.append(Waiter(number: nextWaiterNumber, requirements: requirements, owner: owner, client: client,
+                            enqueuedAtMilliseconds: loop.nowMilliseconds, completion: completion), client: client)
+        nextWaiterNumber += 1
+        pump()
+        armQueueTimer()
+        return true
+    }
+
+    /// Takes back `owner`'s waiting acquires (its work no longer needs them): each is completed
+    /// with -32006 `{reason: "withdrawn"}`. Returns how many there were.
+    @discardableResult
+    public func withdrawWaiting(owner: String) -> Int {
+        let dropped = queue.removeAll { $0.owner == owner }
+        for waiter in dropped {
+            waiter.completion(.failure(RPCError(code: .cancelled, message: "Cancelled: no longer needed", data: ["reason": "withdrawn"])))
+        }
+        if queue.isEmpty {
+            queueTimer?.stop()
+            pump()  // the warm spares it held back
+        }
+        return dropped.count
+    }
+
     /// A client went away: its waiting acquires are dropped, each completed with -32006
     /// (`reason: "client_left"`) so per-request state can be cleaned up.
     public func cancelWaiting(client: Int) {

@@ -210,3 +210,45 @@ def test_job_frames_binary(daemon):
         channel.request("session.close", {"session": session}, timeout=60)
     finally:
         channel.close()
+
+
+# -- parallel --------------------------------------------------------------------------------
+
+def test_parallel_uses_only_free_instances(tmp_path):
+    """A pool of at most 2 whose other instance is another client's session: render.views with
+    parallel 2 does not wait for a helper (it would wait behind that client until its session
+    ends); the session's instance renders every view and the result says so. Once that session
+    has ended, a helper is spawned in its place: two instances render."""
+    if not bpy_python():
+        pytest.skip("bpy module launcher not available")
+    daemon = Daemon(tmp_path, warm=0, max_instances=2, launchers=("module",))
+    try:
+        with daemon.client() as a, daemon.client() as b:
+            mine = a.call("session.open")["session"]
+            other = b.call("session.open")["session"]
+            a.call("script.exec", session=mine, code=SCENE)
+            own = instance_of(a, mine)["id"]
+            params = dict(session=mine, views=4, resolution=[64, 36], samples=1, delivery="path", parallel=2)
+            alone = a.call("render.views", timeout=300, **params)
+            assert sorted(im["index"] for im in alone["images"]) == [0, 1, 2, 3]
+            assert alone["instances"] == [own], alone["instances"]
+            assert {im["instance"] for im in alone["images"]} == {own}
+            assert any(n.startswith("parallel 2: no other instance was free") for n in alone["notes"]), alone["notes"]
+
+            # That session's instance is recycled when it ends: the pool has room to spawn a helper,
+            # which joins while the session's instance renders (8 views of seconds each).
+            b.call("session.close", session=other)
+            deadline = time.monotonic() + 60
+            while len(a.call("instance.list")["instances"]) > 1:  # until its process has exited
+                assert time.monotonic() < deadline, a.call("instance.list")
+                time.sleep(0.1)
+            params.update(views=8, resolution=[256, 144], samples=32)
+            shared = a.call("render.views", timeout=300, **params)
+            assert sorted(im["index"] for im in shared["images"]) == list(range(8))
+            assert len(shared["instances"]) == 2 and shared["instances"][0] == own, (shared["instances"], shared["notes"], shared["duration_ms"])
+            assert {im["instance"] for im in shared["images"]} == set(shared["instances"])
+            # Two instances of a pool of two: one fewer than asked, and the result says so.
+            assert any(n.startswith("parallel 2: 1 more instance rendered") for n in shared["notes"]), shared["notes"]
+            assert a.call("script.exec", session=mine, code=INVENTORY)["value"]["cameras"] == []
+    finally:
+        daemon.terminate()
