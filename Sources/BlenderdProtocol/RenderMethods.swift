@@ -10,8 +10,9 @@ public enum RenderViews: RPCMethod {
         public var session: String
         /// Orbit views, 1–64 (default 5); ignored with `cameras`.
         public var views: Int?
-        /// Camera objects of the scene to render from instead of orbit views.
-        public var cameras: [String]?
+        /// The views to render instead of `views` orbit views: camera objects of the scene by name,
+        /// or orbit views by their parameters (a render.image's `orbit`, to render it again).
+        public var cameras: [RenderCamera]?
         /// `[width, height]` in pixels, each 16–8192.
         public var resolution: [Int]?
         /// A fraction of 1920×1080 in [0.1, 1] (LL3M's resolution_scale); not with `resolution`.
@@ -35,7 +36,7 @@ public enum RenderViews: RPCMethod {
         /// Wall-clock limit of the whole render, seconds.
         public var timeoutS: Double?
 
-        public init(session: String, views: Int? = nil, cameras: [String]? = nil, resolution: [Int]? = nil, scale: Double? = nil,
+        public init(session: String, views: Int? = nil, cameras: [RenderCamera]? = nil, resolution: [Int]? = nil, scale: Double? = nil,
                     engine: String? = nil, samples: Int? = nil, denoise: Bool? = nil, device: String? = nil, format: String? = nil,
                     transparent: Bool? = nil, seed: Int? = nil, preview: Bool? = nil, parallel: Int? = nil,
                     delivery: String? = nil, timeoutS: Double? = nil) {
@@ -119,6 +120,62 @@ public enum RenderViews: RPCMethod {
             case durationMs = "duration_ms"
             case firstImageMs = "first_image_ms"
         }
+    }
+}
+
+/// One entry of render.views' `cameras`: a camera object of the scene, by name, or an orbit view
+/// by the parameters a render.image's `orbit` reported (so a client renders a view it liked
+/// again, at another resolution or with more samples).
+public enum RenderCamera: Codable, Sendable, Equatable {
+    case named(String)
+    case orbit(OrbitView)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let name = try? container.decode(String.self) {
+            self = .named(name)
+        } else {
+            self = .orbit(try container.decode(OrbitView.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .named(let name): try container.encode(name)
+        case .orbit(let view): try container.encode(view)
+        }
+    }
+}
+
+/// An orbit camera: on a sphere around `target` (default the centre of the scene's bounds) at
+/// `distance` (default: the whole scene fits the frame), `azimuth_deg` counter-clockwise from +X
+/// seen from above, `elevation_deg` up from the XY plane, looking at the target. render.image's
+/// `orbit` also reports `location` and `rotation_euler`; they follow from the rest and are ignored
+/// here, so that object can be passed back as it came.
+public struct OrbitView: Codable, Sendable, Equatable {
+    public var azimuthDeg: Double
+    public var elevationDeg: Double
+    public var distance: Double?
+    public var target: [Double]?
+    /// Focal length in mm (default 50).
+    public var lens: Double?
+    public var location: [Double]?
+    public var rotationEuler: [Double]?
+
+    public init(azimuthDeg: Double, elevationDeg: Double, distance: Double? = nil, target: [Double]? = nil, lens: Double? = nil) {
+        self.azimuthDeg = azimuthDeg
+        self.elevationDeg = elevationDeg
+        self.distance = distance
+        self.target = target
+        self.lens = lens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case distance, target, lens, location
+        case azimuthDeg = "azimuth_deg"
+        case elevationDeg = "elevation_deg"
+        case rotationEuler = "rotation_euler"
     }
 }
 

@@ -33,10 +33,26 @@ struct RenderPlan {
         var common: [String: JSONValue] = [:]
         var count = 5
         if let cameras = params.cameras {
-            guard (1...maxViews).contains(cameras.count) else { return bad("cameras", "give 1 to \(maxViews) camera names") }
-            if let empty = cameras.firstIndex(where: \.isEmpty) { return bad("cameras[\(empty)]", "a camera name cannot be empty") }
-            if params.views != nil { return bad("views", "give views (orbit cameras) or cameras (the scene's), not both") }
-            common["cameras"] = .array(cameras.map { .string($0) })
+            guard (1...maxViews).contains(cameras.count) else { return bad("cameras", "give 1 to \(maxViews) camera names or orbit views") }
+            var entries: [JSONValue] = []
+            for (position, camera) in cameras.enumerated() {
+                switch camera {
+                case .named(let name):
+                    if name.isEmpty { return bad("cameras[\(position)]", "a camera name cannot be empty") }
+                    entries.append(.string(name))
+                case .orbit(let view):
+                    if let problem = orbitProblem(view) { return bad("cameras[\(position)].\(problem.member)", problem.reason) }
+                    var entry: [String: JSONValue] = [
+                        "azimuth_deg": .number(JSONNumber(view.azimuthDeg)), "elevation_deg": .number(JSONNumber(view.elevationDeg)),
+                    ]
+                    if let distance = view.distance { entry["distance"] = .number(JSONNumber(distance)) }
+                    if let target = view.target { entry["target"] = .array(target.map { .number(JSONNumber($0)) }) }
+                    if let lens = view.lens { entry["lens"] = .number(JSONNumber(lens)) }
+                    entries.append(.object(entry))
+                }
+            }
+            if params.views != nil { return bad("views", "give views (orbit cameras) or cameras (the scene's, or orbit views), not both") }
+            common["cameras"] = .array(entries)
             count = cameras.count
         } else if let views = params.views {
             guard (1...maxViews).contains(views) else { return bad("views", "must be 1 to \(maxViews)") }
@@ -102,6 +118,20 @@ struct RenderPlan {
         return .success(RenderPlan(viewCount: count, resolution: resolution, engine: engine, preview: params.preview ?? false,
                                    parallel: min(parallel, count - 1), delivery: delivery, timeoutMilliseconds: timeout,
                                    common: common, samples: params.samples))
+    }
+
+    /// What is wrong with an orbit view's parameters (the worker's own ranges), if anything.
+    static func orbitProblem(_ view: OrbitView) -> (member: String, reason: String)? {
+        guard view.azimuthDeg.isFinite, abs(view.azimuthDeg) <= 3600 else { return ("azimuth_deg", "must be a number in [-3600, 3600] degrees") }
+        guard view.elevationDeg.isFinite, abs(view.elevationDeg) <= 89 else { return ("elevation_deg", "must be a number in [-89, 89] degrees") }
+        if let distance = view.distance, !(distance.isFinite && distance > 0 && distance <= 1e7) {
+            return ("distance", "must be a positive number (at most 1e7)")
+        }
+        if let target = view.target, target.count != 3 || !target.allSatisfy({ $0.isFinite && abs($0) <= 1e7 }) {
+            return ("target", "must be [x, y, z], finite")
+        }
+        if let lens = view.lens, !(lens.isFinite && (1...5000).contains(lens)) { return ("lens", "must be 1 to 5000 mm") }
+        return nil
     }
 
     var isWorkbench: Bool { engine.hasSuffix("WORKBENCH") }

@@ -252,3 +252,56 @@ def test_parallel_uses_only_free_instances(tmp_path):
             assert a.call("script.exec", session=mine, code=INVENTORY)["value"]["cameras"] == []
     finally:
         daemon.terminate()
+
+
+# -- orbit parameters ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("launcher", ["executable", "module"])
+def test_an_orbit_view_renders_again_from_its_parameters(daemon, launcher):
+    """Each orbit view's render.image (and result entry) carries its camera's parameters; passed
+    back in `cameras` (as they came, next to a named camera) they render the same view: the
+    same camera, and with the same seed and samples the same pixels."""
+    if not have(launcher):
+        pytest.skip("%s launcher not available" % launcher)
+    with daemon.client() as c:
+        session = c.call("session.open", blender=LAUNCHER_REQUIREMENT[launcher])["session"]
+        try:
+            c.call("script.exec", session=session, code=SCENE + (
+                "cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))\n"
+                "cam.location = (0, -6, 2); cam.rotation_euler = (1.3, 0, 0)\n"
+                "bpy.context.scene.collection.objects.link(cam)\n"))
+            common = dict(session=session, resolution=[96, 54], samples=4, seed=7, delivery="path")
+            first = c.call("render.views", timeout=300, views=4, **common)
+            announced = {m["params"]["index"]: m["params"] for m in c.stray if m.get("method") == "render.image"}
+            c.stray.clear()
+            for image in first["images"]:
+                orbit = image["orbit"]
+                assert image["camera"] == "orbit-%d" % image["index"]
+                assert set(orbit) >= {"azimuth_deg", "elevation_deg", "distance", "target", "lens", "location",
+                                      "rotation_euler"}
+                assert announced[image["index"]]["orbit"] == orbit  # the notification says the same
+            azimuths = [im["orbit"]["azimuth_deg"] for im in first["images"]]
+            assert len(set(azimuths)) == 4
+            liked = first["images"][2]
+            again = c.call("render.views", timeout=300, cameras=[liked["orbit"], "Cam"], **common)
+            redone, named = again["images"]
+            assert named["camera"] == "Cam" and "orbit" not in named
+            for key in ("azimuth_deg", "elevation_deg", "distance", "lens"):
+                assert redone["orbit"][key] == pytest.approx(liked["orbit"][key], abs=1e-5), key
+            for key in ("target", "location", "rotation_euler"):
+                assert redone["orbit"][key] == pytest.approx(liked["orbit"][key], abs=1e-5), key
+            with open(liked["path"], "rb") as f1, open(redone["path"], "rb") as f2:
+                # Pixels, not files: Blender's PNG metadata holds the render time.
+                assert images.png_decode(f1.read())[1] == images.png_decode(f2.read())[1], \
+                    "the view rendered again differs from the first"
+            # Only azimuth and elevation: target and distance come from the scene's bounds, as for views.
+            bare = {"azimuth_deg": liked["orbit"]["azimuth_deg"], "elevation_deg": liked["orbit"]["elevation_deg"]}
+            framed = c.call("render.views", timeout=300, cameras=[bare], **common)["images"][0]
+            assert framed["orbit"]["distance"] == pytest.approx(liked["orbit"]["distance"], abs=1e-5)
+            # Bad orbit parameters: -32602 naming the entry, before anything renders.
+            with pytest.raises(RpcError) as info:
+                c.call("render.views", cameras=["Cam", {"azimuth_deg": 0, "elevation_deg": 95}], session=session)
+            assert info.value.code == INVALID_PARAMS and info.value.data["path"] == "params.cameras[1].elevation_deg"
+            assert c.call("script.exec", session=session, code=INVENTORY)["value"]["cameras"] == ["Cam"]
+        finally:
+            c.call("session.close", session=session)

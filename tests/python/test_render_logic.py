@@ -342,3 +342,29 @@ def test_export_extensions_and_counts():
     assert exporters.check_extension("glb", "/w/a.gltf") == [".glb"]
     assert exporters.counts_object("obj", "MESH") and not exporters.counts_object("obj", "CAMERA")
     assert exporters.counts_object("fbx", "LIGHT") and exporters.counts_object("glb", "EMPTY")
+
+
+def test_cameras_take_names_and_orbit_views():
+    """cameras: names and orbit views (a render.image's `orbit`, passed back as it came:
+    its derived location and rotation_euler are accepted and ignored)."""
+    reported = {"azimuth_deg": 135.0, "elevation_deg": 25.0, "distance": 4.2, "lens": 50.0,
+                "location": [1, 2, 3], "rotation_euler": [1.1, 0, 3.9], "target": [0.1, 0.2, 0.3]}
+    r = options.RenderRequest({"cameras": ["Cam", reported, {"azimuth_deg": -30, "elevation_deg": 10}, "Cam"],
+                               "output_dir": "/tmp/x"})
+    assert r.cameras == ["Cam", {"azimuth_deg": 135.0, "elevation_deg": 25.0, "distance": 4.2, "lens": 50.0,
+                                 "target": (0.1, 0.2, 0.3)}, {"azimuth_deg": -30.0, "elevation_deg": 10.0}]
+    for bad in ({"elevation_deg": 10}, {"azimuth_deg": 0, "elevation_deg": 90}, {"azimuth_deg": 0, "elevation_deg": 0,
+                "target": [0, 0]}, {"azimuth_deg": 0, "elevation_deg": 0, "distance": 0},
+                {"azimuth_deg": 0, "elevation_deg": 0, "zoom": 2}, 7):
+        with pytest.raises(RpcError) as info:
+            options.RenderRequest({"cameras": [bad], "output_dir": "/tmp/x"})
+        assert info.value.code == errors.INVALID_PARAMS and info.value.data["param"] == "cameras", bad
+
+
+def test_orbit_view_rebuilds_an_orbit_views_camera():
+    """The view orbit_views made at index i comes back from its reported parameters."""
+    views = orbit.orbit_views((0.5, -1, 2), 1.5, 4, 320, 180)
+    for view in views:
+        again = orbit.orbit_view(view["index"], view["target"], 1.5, view["azimuth_deg"], view["elevation_deg"],
+                                 view["distance"], view["lens"])
+        assert again == view

@@ -338,7 +338,7 @@ class Renderer:
                     "hint": "render with engine CYCLES, or give the worker a GPU driver or Mesa's EGL "
                             "(Debian: libegl-mesa0)"})
         if req.cameras is not None:
-            specs = self._named_views(scene, req.cameras)
+            specs = self._camera_views(scene, req)
         else:
             points = renderable_points(scene)
             if not points:
@@ -397,7 +397,7 @@ class Renderer:
             if serve.interrupted():
                 raise cancelled("between views", len(images_out), len(indices))
             spec = specs[index]
-            if req.cameras is not None:
+            if "camera" in spec:
                 scene.camera = scene.objects[spec["camera"]]
             else:
                 self._place(camera, spec)
@@ -416,14 +416,41 @@ class Renderer:
 
     # -- views -------------------------------------------------------------------
 
-    def _named_views(self, scene, names):
+    def _camera_views(self, scene, req):
+        """`cameras`: named camera objects, and orbit views from their parameters (a missing
+        target or distance is taken from the scene's bounds, as for `views`)."""
+        names = [c for c in req.cameras if isinstance(c, str)]
         unknown = [n for n in names if n not in scene.objects or scene.objects[n].type != "CAMERA"]
         if unknown:
             available = sorted(o.name for o in scene.objects if o.type == "CAMERA")
             raise RpcError(errors.INVALID_PARAMS, "no camera object named %s in scene %r"
                            % (", ".join(repr(n) for n in unknown), scene.name),
                            {"param": "cameras", "unknown": unknown, "available": available})
-        return [{"index": i, "camera": name} for i, name in enumerate(names)]
+        bounds = None
+        specs = []
+        for index, entry in enumerate(req.cameras):
+            if isinstance(entry, str):
+                specs.append({"index": index, "camera": entry})
+                continue
+            if bounds is None:
+                points = renderable_points(scene)
+                bounds = orbit.bounding_sphere(points) if points else False
+            if bounds is False and ("target" not in entry or "distance" not in entry):
+                raise RpcError(errors.INVALID_PARAMS, "nothing to frame: the scene has no visible geometry",
+                               {"reason": "nothing to render", "param": "cameras[%d]" % index,
+                                "detail": "give this orbit view its target and distance"})
+            center, radius = bounds if bounds else (entry["target"], 0.0)
+            target = entry.get("target", center)
+            lens = entry.get("lens", req.lens)
+            distance = entry.get("distance")
+            if distance is None:
+                distance = orbit.fit_distance(radius, req.width, req.height, lens, margin=req.margin)
+            if bounds:
+                # What must not be clipped: the whole scene, seen from wherever the target is.
+                radius = radius + math.dist(center, target)
+            specs.append(orbit.orbit_view(index, target, radius, entry["azimuth_deg"], entry["elevation_deg"],
+                                          distance, lens))
+        return specs
 
     def _place(self, camera, spec):
         camera.location = spec["location"]
@@ -437,7 +464,7 @@ class Renderer:
 
     def _prepare(self, scene, req, engine, device, denoise, samples, undo, added, specs):
         """Apply the render settings (saving the old ones) and add what the
-        render needs; returns the temporary orbit camera (None for named ones)."""
+        render needs; returns the temporary orbit camera (None when every view is a named camera)."""
         render = scene.render
         image_settings = render.image_settings
         undo.save(scene, "camera", "world")
@@ -503,11 +530,12 @@ class Renderer:
             scene.world = world
             undo.on_exit(bpy.data.worlds.remove, world)
             added["world"] = True
-        if req.cameras is not None:
-            return None
+        orbits = [spec for spec in specs if "camera" not in spec]
+        if not orbits:
+            return None  # the scene's own cameras only
         cam_data = bpy.data.cameras.new(TEMP_NAME + "_camera")
         cam_data.sensor_fit = "AUTO"
-        cam_data.sensor_width = specs[0]["sensor_width"]
+        cam_data.sensor_width = orbits[0]["sensor_width"]
         camera = bpy.data.objects.new(TEMP_NAME + "_camera", cam_data)
         camera.rotation_mode = "XYZ"
         scene.collection.objects.link(camera)

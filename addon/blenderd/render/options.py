@@ -87,6 +87,59 @@ def check_path(path, workspace, param):
     return path
 
 
+ORBIT_KEYS = ("azimuth_deg", "elevation_deg", "distance", "target", "lens", "location", "rotation_euler")
+
+
+def camera_list(raw, name="cameras"):
+    """`cameras`: camera object names (str) and orbit views (dicts: azimuth_deg,
+    elevation_deg, optional distance, target, lens; what a render.image's `orbit`
+    reports, whose derived location and rotation_euler are ignored), in order; a
+    repeated name counts once."""
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or len(value) > MAX_VIEWS:
+        raise _bad(name, "param %r must be a list of 1 to %d camera names or orbit views" % (name, MAX_VIEWS))
+    out = []
+    for position, entry in enumerate(value):
+        where = "%s[%d]" % (name, position)  # in messages; data.param stays the param's name
+        if isinstance(entry, str):
+            if not entry:
+                raise _bad(name, "a camera name cannot be empty")
+            if entry not in out:
+                out.append(entry)
+            continue
+        if not isinstance(entry, dict):
+            raise _bad(name, "%s must be a camera name or an orbit view {azimuth_deg, elevation_deg, ...}" % where)
+        unknown = sorted(set(entry) - set(ORBIT_KEYS))
+        if unknown:
+            raise _bad(name, "%s has unknown members %s (an orbit view has %s)" % (where, unknown, ", ".join(ORBIT_KEYS)))
+        view = {}
+
+        def number(key, lo, hi):
+            try:
+                return _number(entry, key, None, lo, hi)
+            except RpcError:
+                raise _bad(name, "%s.%s must be a number in [%s, %s]" % (where, key, lo, hi)) from None
+
+        for key, lo, hi in (("azimuth_deg", -3600.0, 3600.0), ("elevation_deg", -89.0, 89.0)):
+            if key not in entry:
+                raise _bad(name, "%s needs %s" % (where, key))
+            view[key] = number(key, lo, hi)
+        if entry.get("distance") is not None:
+            view["distance"] = number("distance", 1e-6, 1e7)
+        if entry.get("lens") is not None:
+            view["lens"] = number("lens", 1.0, 5000.0)
+        target = entry.get("target")
+        if target is not None:
+            if (not isinstance(target, list) or len(target) != 3 or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in target)):
+                raise _bad(name, "%s.target must be [x, y, z]" % where)
+            view["target"] = tuple(float(v) for v in target)
+        out.append(view)
+    return out
+
+
 class RenderRequest:
     """render.views params, validated. Engine names stay as the caller gave
     them (CYCLES|EEVEE|WORKBENCH or a bpy id) until `engine_id` maps them."""
@@ -94,7 +147,7 @@ class RenderRequest:
     def __init__(self, params, workspace=None):
         p = Params(params)
         raw = p.raw
-        self.cameras = str_list(raw, "cameras")
+        self.cameras = camera_list(raw)
         self.views = p.int("views", 5, minimum=1, maximum=MAX_VIEWS)
         indices = raw.get("indices")
         if indices is not None:

@@ -88,25 +88,32 @@ def azimuths(count, start_deg):
     return [(start_deg + 360.0 * i / count) % 360.0 for i in range(count)]
 
 
-def orbit_views(center, radius, count, width, height, elevation_deg=25.0, azimuth_deg=45.0,
-                lens=DEFAULT_LENS, sensor=DEFAULT_SENSOR, margin=DEFAULT_MARGIN):
-    """One dict per view: {index, azimuth_deg, elevation_deg, distance, location,
-    rotation_euler, lens, sensor_width, clip_start, clip_end, target}."""
-    distance = fit_distance(radius, width, height, lens, sensor, margin)
+def orbit_view(index, target, radius, azimuth_deg, elevation_deg, distance, lens=DEFAULT_LENS,
+               sensor=DEFAULT_SENSOR):
+    """One view: {index, azimuth_deg, elevation_deg, distance, location, rotation_euler,
+    lens, sensor_width, clip_start, clip_end, target}: a camera `distance` from `target`
+    looking at it; `radius` is the part of the scene around the target that must not be
+    clipped."""
     el = math.radians(elevation_deg)
+    az = math.radians(azimuth_deg)
     # Near enough that nothing inside the sphere is clipped, far enough to keep
     # depth precision (the rasterizers' depth buffer) for small objects.
     clip_start = max(1e-4, min(0.1, (distance - radius) * 0.5))
     clip_end = (distance + radius) * 1.5 + 1.0
-    views = []
-    for index, az_deg in enumerate(azimuths(count, azimuth_deg)):
-        az = math.radians(az_deg)
-        offset = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
-        location = tuple(c + distance * o for c, o in zip(center, offset))
-        views.append({
-            "index": index, "azimuth_deg": round(az_deg, 6), "elevation_deg": float(elevation_deg),
-            "distance": distance, "location": location, "rotation_euler": look_at_euler(az, el),
-            "lens": lens, "sensor_width": sensor, "clip_start": clip_start, "clip_end": clip_end,
-            "target": tuple(center),
-        })
-    return views
+    offset = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
+    location = tuple(c + distance * o for c, o in zip(target, offset))
+    return {
+        "index": index, "azimuth_deg": round(azimuth_deg, 6), "elevation_deg": float(elevation_deg),
+        "distance": distance, "location": location, "rotation_euler": look_at_euler(az, el),
+        "lens": lens, "sensor_width": sensor, "clip_start": clip_start, "clip_end": clip_end,
+        "target": tuple(target),
+    }
+
+
+def orbit_views(center, radius, count, width, height, elevation_deg=25.0, azimuth_deg=45.0,
+                lens=DEFAULT_LENS, sensor=DEFAULT_SENSOR, margin=DEFAULT_MARGIN):
+    """One dict per view (`orbit_view`), `count` azimuths evenly around the sphere, each
+    framing all of it."""
+    distance = fit_distance(radius, width, height, lens, sensor, margin)
+    return [orbit_view(index, center, radius, az_deg, elevation_deg, distance, lens, sensor)
+            for index, az_deg in enumerate(azimuths(count, azimuth_deg))]

@@ -42,3 +42,13 @@
 << {"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"path":"params.session","reason":"$string"}},"id":18}
 >> {"jsonrpc":"2.0","method":"render.views","params":{"session":"nope","output_dir":"/tmp"},"id":19}
 << {"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"path":"params.output_dir","reason":"$string"}},"id":19}
+// cameras: names and orbit views (a render.image's orbit passed back); an orbit view's numbers
+// are checked, and its unknown members refused, naming the entry.
+>> {"jsonrpc":"2.0","method":"render.views","params":{"session":"nope","cameras":["Cam",{"azimuth_deg":0,"elevation_deg":95}]},"id":20}
+<< {"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"path":"params.cameras[1].elevation_deg","reason":"$string"}},"id":20}
+>> {"jsonrpc":"2.0","method":"render.views","params":{"session":"nope","cameras":[{"azimuth_deg":0,"elevation_deg":5,"zoom":2}]},"id":21}
+<< {"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"path":"params.cameras[0].zoom","reason":"$string"}},"id":21}
+>> {"jsonrpc":"2.0","method":"render.views","params":{"session":"nope","cameras":[{"elevation_deg":5}]},"id":22}
+<< {"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":{"path":"params.cameras[0].azimuth_deg","reason":"$string"}},"id":22}
+>> {"jsonrpc":"2.0","method":"render.views","params":{"session":"nope","cameras":[{"azimuth_deg":135,"elevation_deg":25,"distance":4.2,"lens":50,"target":[0,0,0.5],"location":[1,2,3],"rotation_euler":[1.1,0,3.9]}]},"id":23}
+<< {"jsonrpc":"2.0","error":{"code":-32001,"message":"Unknown session","data":{"session":"nope"}},"id":23}
