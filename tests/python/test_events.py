@@ -257,3 +257,42 @@ def test_a_subscriber_that_never_reads_does_not_stall_the_session(tmp_path):
             d.close()
     finally:
         daemon.stop()
+
+
+def test_subscribers_get_the_job_events(daemon):
+    """A job submitted from a session reaches that session's subscribers and `all`
+    subscribers: job.progress up to `done` and one job.frame per frame, with the frame's
+    bytes inline for an inline subscriber; a subscriber of another session gets none."""
+    with daemon.client() as a, daemon.client() as b, daemon.client() as c, daemon.client() as d:
+        session = a.call("session.open", blender=">=4")["session"]
+        other = d.call("session.open", blender=">=4")["session"]
+        followed = b.call("events.subscribe", session=session, delivery="inline")["subscription"]
+        everything = c.call("events.subscribe", all=True)["subscription"]
+        unrelated = d.call("events.subscribe", session=other, delivery="inline")["subscription"]
+        # The pool has two instances; the job needs one of them. D's subscription outlives its session.
+        d.call("session.close", session=other)
+        a.call("script.exec", session=session, code=(
+            "import bpy\nbpy.ops.mesh.primitive_cube_add()\n"
+            "cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))\n"
+            "bpy.context.scene.collection.objects.link(cam)\ncam.location = (0, -8, 0)\n"
+            "cam.rotation_euler = (1.5708, 0, 0)\nbpy.context.scene.camera = cam\n"))
+        job = a.call("job.submit", session=session, frames="1-2", chunk=1, engine="WORKBENCH",
+                     resolution=[32, 18])["job"]
+
+        def finished(message, _):
+            return message.get("method") == "job.progress" and message["params"]["state"] in ("done", "failed", "cancelled")
+
+        for client, subscription in ((b, followed), (c, everything)):
+            got = [m for m in read_until(client, finished) if m["method"].startswith("job.")]
+            assert all(m["params"]["job"] == job and m["params"]["subscription"] == subscription for m in got), got
+            assert got[-1]["params"]["state"] == "done" and got[-1]["params"]["done"] == 2, got[-1]
+            frames = sorted((m["params"] for m in got if m["method"] == "job.frame"), key=lambda p: p["frame"])
+            assert [f["frame"] for f in frames] == [1, 2], frames
+            for f in frames:
+                if client is b:  # inline: the PNG itself
+                    assert png_size(base64.b64decode(f["bytes"] if isinstance(f["bytes"], str) else f["attachment"]["base64"])) == (32, 18)
+        a.call("session.close", session=session)
+        # D followed another session: nothing of the job reached it.
+        stray = [m for m in d.pending(1.0) if m.get("params", {}).get("subscription") == unrelated
+                 and m["method"].startswith("job.")]
+        assert stray == [], stray
