@@ -100,10 +100,11 @@ def test_unknown_camera_is_invalid_params(daemon):
         assert session.exec("result = 1").value == 1  # the session goes on
 
 
-def test_job_from_a_session_checkpoint(daemon, tmp_path):
+@pytest.mark.parametrize("delivery", [None, "binary"])
+def test_job_from_a_session_checkpoint(daemon, tmp_path, delivery):
     with Client(daemon.socket_path, timeout=300) as client, client.session(blender=">=4") as session:
         session.exec(SCENE + "\nbpy.context.scene.frame_start = 1\nbpy.context.scene.frame_end = 2")
-        job = session.submit_job("1-2", chunk=1, output=str(tmp_path / "frames"), **TINY)
+        job = session.submit_job("1-2", chunk=1, output=str(tmp_path / "frames"), delivery=delivery, **TINY)
         assert job.frames == 2 and job.chunks == 2
         frames, progress = [], []
         for event in job.watch(timeout=300):
@@ -111,6 +112,10 @@ def test_job_from_a_session_checkpoint(daemon, tmp_path):
         assert sorted(f.frame for f in frames) == [1, 2]
         for frame in frames:
             assert png_size(frame.read()) == (48, 27) and os.path.dirname(frame.path) == str(tmp_path / "frames")
+            if delivery == "binary":  # the bytes came in an attachment frame, equal to the file kept
+                assert frame.data is not None and frame.data == open(frame.path, "rb").read()
+            else:
+                assert frame.data is None
         assert isinstance(progress[-1], JobProgress) and progress[-1].state == "done" and progress[-1].done == 2
         status = job.status()
         assert status["state"] == "done" and status["done"] == 2 and status["failed"] == []
