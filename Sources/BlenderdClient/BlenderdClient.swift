@@ -66,6 +66,27 @@ public final class BlenderdClient {
         }
     }
 
+    /// Waits for the next notification when no call is running (`job.progress` after
+    /// `job.submit`, `events.subscribe`'s stream). Attachment frames go to `onAttachment` as
+    /// during a call; `timeout` applies to each read, so pass nil to follow a quiet stream.
+    public func nextNotification() throws(ClientError) -> Request {
+        while true {
+            let body = try nextMessage()
+            guard let value = try? JSON.parse(body, maxDepth: FrameLimits().maxDepth) else {
+                throw .io("unparsable message: \(String(decoding: body.prefix(200), as: UTF8.self))")
+            }
+            switch try? Message(validating: value) {
+            case .request(let notification)? where notification.id == nil:
+                return notification
+            case .response(let response)? where response.id == RequestID.null:
+                if case .failure(let error) = response.result { throw .rpc(error) }
+                continue
+            default:
+                throw .io("unexpected message from the daemon: \(JSON.string(value))")
+            }
+        }
+    }
+
     /// Typed call of a `BlenderdProtocol` method.
     public func call<M: RPCMethod>(_ method: M.Type, _ params: M.Params) throws(ClientError) -> M.Result {
         let encoded: JSONValue
@@ -138,7 +159,11 @@ public final class BlenderdClient {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Int32(min(timeout * 1000, Double(Int32.max))))
             if ready == 0 { throw .timedOut(seconds: timeout) }
-            if ready < 0 && errno != EINTR { throw .io("poll: \(describeErrno(errno))") }
+            if ready < 0 {
+                // Interrupted: the caller's loop polls again (reading now could block forever).
+                if errno == EINTR { return }
+                throw .io("poll: \(describeErrno(errno))")
+            }
         }
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }

@@ -14,8 +14,18 @@ struct BlenderctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blenderctl",
         abstract: "Talk to a running blenderd.",
+        discussion: """
+            Commands that work on a scene open a session for the call and close it
+            afterwards, or continue a kept one given by --session/--token (or by
+            BLENDERD_SESSION/BLENDERD_TOKEN):
+              eval "$(blenderctl sessions open --env)"
+              blenderctl exec model.py && blenderctl render --out renders/
+            """,
         version: BlenderdVersion.daemon,
-        subcommands: [Ping.self, Info.self, Call.self, MCPCommand.self])
+        subcommands: [
+            Ping.self, Info.self, Call.self, Exec.self, Render.self, Export.self, Scene.self, Describe.self,
+            Instances.self, Sessions.self, Checkpoints.self, Restore.self, Job.self, Events.self, MCPCommand.self,
+        ])
 }
 
 /// Options shared by every subcommand.
@@ -23,72 +33,19 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Daemon socket (default: $BLENDERD_SOCKET, else the per-user default path).")
     var socket: String?
 
-    @Option(help: "Seconds to wait for a reply.")
-    var timeout: Double = 60
+    @Option(help: "Seconds to wait for each message from the daemon (default 60; 600 for commands that run Blender).")
+    var timeout: Double?
 
     @Flag(help: "Print machine-readable JSON instead of text.")
     var json = false
 
-    func connect() throws -> BlenderdClient {
+    /// `framing: .header` for binary attachments (render, export); `defaultTimeout` for calls
+    /// that wait on Blender (a script, a render) rather than on the daemon alone.
+    func connect(framing: Framing = .newlineDelimited, defaultTimeout: Double = 60) throws -> BlenderdClient {
         do {
-            return try BlenderdClient(path: SocketPath.resolve(explicit: socket), timeout: timeout)
+            return try BlenderdClient(path: SocketPath.resolve(explicit: socket), framing: framing, timeout: timeout ?? defaultTimeout)
         } catch {
             throw Failure(error)
         }
-    }
-}
-
-/// A failure printed the way the user can act on it, with a non-zero exit code.
-struct Failure: Error, CustomStringConvertible {
-    let description: String
-    let exitCode: Int32
-
-    init(_ error: ClientError) {
-        description = error.description
-        switch error {
-        case .cannotConnect: exitCode = 69  // EX_UNAVAILABLE
-        case .rpc: exitCode = 1
-        case .timedOut: exitCode = 75  // EX_TEMPFAIL
-        case .io, .closedByDaemon: exitCode = 74  // EX_IOERR
-        }
-    }
-}
-
-extension ParsableCommand {
-    /// Runs `body`, turning client errors into a message on stderr and an exit code, and JSON
-    /// mode errors into a JSON object on stdout (so scripts can read both outcomes).
-    func reporting(json: Bool, _ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as Failure {
-            emitFailure(failure, json: json)
-            throw ExitCode(failure.exitCode)
-        } catch let error as ClientError {
-            let failure = Failure(error)
-            if json, case .rpc(let rpc) = error {
-                print(JSONText.pretty(.object(["error": rpc.json])))
-            } else {
-                emitFailure(failure, json: json)
-            }
-            throw ExitCode(failure.exitCode)
-        }
-    }
-
-    private func emitFailure(_ failure: Failure, json: Bool) {
-        if json {
-            print(JSONText.pretty(.object(["error": ["message": .string(failure.description)]])))
-        } else {
-            writeStandardError("blenderctl: \(failure.description)\n")
-        }
-    }
-}
-
-/// Writes to fd 2 directly: C's `stderr` global is shared mutable state Swift 6 will not touch.
-func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        if written <= 0 { return }
-        bytes = bytes.dropFirst(written)
     }
 }
