@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import queue
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Union, cast
 
 from . import framing as _framing
-from .errors import BlenderdError, ReplyTimeout, error_from_response
+from .errors import ProtocolError, ReplyTimeout, error_from_response
 from .transport import Connection, Incoming, _Closed, default_socket_path
 
 Params = Dict[str, Any]
@@ -57,7 +57,7 @@ class PendingCall:
                                self.id) from None
         if isinstance(item, _Closed):
             raise item.error
-        return item
+        return cast(Incoming, item)
 
     def notifications(self) -> Iterator[Incoming]:
         """The call's notifications (render.progress, render.image, ...), in order, until its
@@ -148,13 +148,21 @@ class Client:
         merged.update(kwargs)
         return self.call_async(method, merged, timeout=timeout).result(on_notification)
 
+    def call_object(self, method: str, params: Optional[Params] = None, *,
+                    timeout: Union[float, None, str] = "default", **kwargs: Any) -> Dict[str, Any]:
+        """`call` for methods whose result is an object (all of blenderd's)."""
+        result = self.call(method, params, timeout=timeout, **kwargs)
+        if not isinstance(result, dict):
+            raise ProtocolError("%s answered %r, not an object" % (method, result))
+        return result
+
     def notify(self, method: str, params: Optional[Params] = None) -> None:
         """Send a JSON-RPC notification (no id, no reply)."""
         self._connection.send({"jsonrpc": "2.0", "method": method, "params": clean(params)})
 
     def cancel(self, request_id: Any) -> Dict[str, Any]:
         """request.cancel: stop a request this connection sent (queued or running)."""
-        return self.call("request.cancel", {"id": request_id})
+        return self.call_object("request.cancel", {"id": request_id})
 
     @property
     def backlog(self) -> List[Incoming]:
@@ -175,23 +183,23 @@ class Client:
     # -- daemon-wide methods -------------------------------------------------------------------
 
     def ping(self) -> bool:
-        return bool(self.call("daemon.ping")["pong"])
+        return bool(self.call_object("daemon.ping")["pong"])
 
     def info(self) -> Dict[str, Any]:
         """daemon.info: version, protocol_version, capabilities, counts, sandbox, state_dir."""
-        return self.call("daemon.info")
+        return self.call_object("daemon.info")
 
     def instances(self) -> List[Dict[str, Any]]:
-        return self.call("instance.list")["instances"]
+        return cast(List[Dict[str, Any]], self.call_object("instance.list")["instances"])
 
     def spawn_instance(self, kind: Optional[str] = None) -> Dict[str, Any]:
-        return self.call("instance.spawn", {"kind": kind})["instance"]
+        return cast(Dict[str, Any], self.call_object("instance.spawn", {"kind": kind})["instance"])
 
     def stop_instance(self, instance: str) -> Dict[str, Any]:
-        return self.call("instance.stop", {"instance": instance})
+        return self.call_object("instance.stop", {"instance": instance})
 
     def sessions(self) -> List[Dict[str, Any]]:
-        return self.call("session.list")["sessions"]
+        return cast(List[Dict[str, Any]], self.call_object("session.list")["sessions"])
 
     def wait_ready(self, count: int = 1, timeout: float = 60.0) -> List[Dict[str, Any]]:
         """Until instance.list shows `count` instances ready (a daemon just started is probing)."""

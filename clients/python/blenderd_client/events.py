@@ -110,7 +110,7 @@ class Subscription:
             return False
         self.active = False
         try:
-            result = self.client.call("events.unsubscribe", {"subscription": self.id})
+            result = self.client.call_object("events.unsubscribe", {"subscription": self.id})
         finally:
             self.client._connection.drop_subscription(self.id)
             self._queue.put(None)
@@ -136,4 +136,4 @@ def subscribe(client: "Client", session: Any = None, *, all: Optional[bool] = No
             params["all"] = True  # the daemon refuses both; let it say so
     else:
         params["all"] = True if all is None else all
-    return Subscription(client, client.call("events.subscribe", params))
+    return Subscription(client, client.call_object("events.subscribe", params))

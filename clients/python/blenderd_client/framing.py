@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Dict, Optional, Tuple, Union
+from typing import Any, BinaryIO, Dict, List, Optional, Tuple, Union
 
 from .errors import ConnectionClosed, ProtocolError
 
@@ -37,7 +37,7 @@ class Frame:
     attachment: Optional[bytes] = None
 
 
-def encode(message: Union[Message, list], framing: str) -> bytes:
+def encode(message: Union[Message, List[Message]], framing: str) -> bytes:
     """The bytes that send `message` (a request object or a batch) in `framing`."""
     body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     if framing == NDJSON:

@@ -105,11 +105,11 @@ class Job:
 
     def status(self) -> Dict[str, Any]:
         """job.status: state, done, failed (each with its reason), frames_dir, instances, ..."""
-        return self.client.call("job.status", {"job": self.id})
+        return self.client.call_object("job.status", {"job": self.id})
 
     def cancel(self) -> Dict[str, Any]:
         """job.cancel: `{cancelled, state}`; frames done before stay in frames_dir."""
-        return self.client.call("job.cancel", {"job": self.id})
+        return self.client.call_object("job.cancel", {"job": self.id})
 
     def watch(self, timeout: Optional[float] = None) -> Iterator[JobEvent]:
         """job.progress and job.frame as they come, until the job's final job.progress (done,
@@ -147,4 +147,4 @@ def submit(client: "Client", frames: str, data: Optional[bytes] = None, **params
     merged["frames"] = frames
     if data is not None:
         merged["data"] = base64.b64encode(data).decode("ascii")
-    return Job(client, client.call("job.submit", merged))
+    return Job(client, client.call_object("job.submit", merged))

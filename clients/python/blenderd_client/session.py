@@ -130,12 +130,12 @@ class Session:
         """session.open with the requirements given (waits for an instance when none is free)."""
         if self.id is not None and not self.closed:
             return self
-        return self._adopt(self.client.call("session.open", self.requirements))
+        return self._adopt(self.client.call_object("session.open", self.requirements))
 
     @classmethod
     def resume(cls, client: "Client", session: str, token: str) -> "Session":
         """session.resume: become the owner of a session (detached, or another connection's)."""
-        return cls(client)._adopt(client.call("session.resume", {"session": session, "token": token}))
+        return cls(client)._adopt(client.call_object("session.resume", {"session": session, "token": token}))
 
     def close(self) -> bool:
         """session.close; True when it closed, False when it was already gone (closed, expired)."""
@@ -143,7 +143,7 @@ class Session:
             return False
         self.closed = True
         try:
-            return bool(self.client.call("session.close", {"session": self.id}).get("closed"))
+            return bool(self.client.call_object("session.close", {"session": self.id}).get("closed"))
         except UnknownSession:
             return False
 
@@ -157,12 +157,10 @@ class Session:
     def __repr__(self) -> str:
         return "<Session %s on %s (Blender %s)>" % (self.id, self.instance, self.blender)
 
-    def _call(self, method: str, params: Optional[Dict[str, Any]] = None, **kwargs: Any) -> Any:
-        if self.id is None:
-            raise RuntimeError("the session is not open (use `with client.session(...)` or .open())")
+    def _call(self, method: str, params: Optional[Dict[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
         merged = dict(params or {})
-        merged["session"] = self.id
-        return self.client.call(method, merged, **kwargs)
+        merged["session"] = self._session_id()
+        return self.client.call_object(method, merged, **kwargs)
 
     # -- scripts and the scene -----------------------------------------------------------------
 
