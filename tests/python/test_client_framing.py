@@ -256,3 +256,12 @@ def test_default_socket_path(monkeypatch):
     monkeypatch.delenv("XDG_RUNTIME_DIR")
     import os
     assert default_socket_path() == "/tmp/blenderd-%d/blenderd.sock" % os.getuid()
+
+
+def test_saving_into_a_folder_written_with_a_slash(tmp_path):
+    from blenderd_client import Image
+    image = Image(index=3, width=4, height=2, mime="image/png", engine="CYCLES", device="CPU", duration_ms=1,
+                  size=len(PNG), data=PNG, pass_name="preview")
+    saved = image.save(str(tmp_path / "new" / "dir") + "/")
+    assert saved == str(tmp_path / "new" / "dir" / "view-3-preview.png") and open(saved, "rb").read() == PNG
+    assert image.save(str(tmp_path / "file.png")) == str(tmp_path / "file.png")  # a file path stays one

@@ -27,6 +27,11 @@ _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/x-exr": ".exr",
                "model/gltf+json": ".gltf"}
 
 
+def _is_folder(dest: str) -> bool:
+    """An existing directory, or a path written as one ("out/"), which is then created."""
+    return os.path.isdir(dest) or dest.endswith(os.sep) or dest.endswith("/")
+
+
 def _save(data: Optional[bytes], path: Optional[str], dest: str) -> str:
     folder = os.path.dirname(os.path.abspath(dest))
     os.makedirs(folder, exist_ok=True)
@@ -89,8 +94,9 @@ class Image:
         raise ValueError("image %d came without bytes: %s" % (self.index, self.error or "no attachment"))
 
     def save(self, dest: str) -> str:
-        """Write the image to `dest` (a file path, or a directory: view-<index>[-preview].<ext>)."""
-        if os.path.isdir(dest):
+        """Write the image to `dest`: a file path, or a folder (existing, or written with a trailing
+        slash, then created) where it becomes view-<index>[-preview].<ext>. Returns the path."""
+        if _is_folder(dest):
             suffix = "-preview" if self.pass_name == "preview" else ""
             dest = os.path.join(dest, "view-%d%s%s" % (self.index, suffix, self.extension))
         return _save(self.data, self.path, dest)
@@ -184,7 +190,7 @@ class ExportFile:
     path: Optional[str] = None
 
     def save(self, dest: str) -> str:
-        if os.path.isdir(dest):
+        if _is_folder(dest):
             dest = os.path.join(dest, self.name)
         return _save(self.data, self.path, dest)
 
@@ -218,7 +224,7 @@ class Export:
     def save(self, dest: str) -> str:
         """Write the main file to `dest` (a path, or a directory: the export's own name); further
         files go beside it."""
-        if os.path.isdir(dest):
+        if _is_folder(dest):
             dest = os.path.join(dest, self.name)
         saved = _save(self.data, self.path, dest)
         for extra in self.files:
