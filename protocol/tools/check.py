@@ -9,6 +9,7 @@ Checks, with the standard library only:
   - openrpc.json parses; error codes are unique; every $ref inside it resolves; methods are sorted;
     every method has x-params-schema (the whole params object), and its params content descriptors
     name exactly that schema's properties, with `required` matching;
+  - every method has a transcript (tests/<method>/*.io);
   - every transcript line is a `>> `, `<< `, `//` or blank line; every `<<` payload parses as JSON;
     every `>>` payload parses unless the file says it sends raw text (see tests/README.md);
     `$` wildcards are among the known ones; directives are known.
@@ -163,9 +164,18 @@ def check_openrpc(meta_schema_path):
     if meta_schema_path:
         meta = json.loads(pathlib.Path(meta_schema_path).read_text())
         draft7_meta = referencing.jsonschema.DRAFT7.create_resource(draft7.META_SCHEMA)
+        # The upstream file refers to its schemas through https://meta.json-schema.tools (a
+        # Draft 7 meta-schema with its parts under definitions/JSONSchemaObject); stand in the
+        # Draft 7 meta-schema for it, with the one part referenceObject points at.
+        json_schema_tools = referencing.jsonschema.DRAFT7.create_resource({
+            "$ref": "http://json-schema.org/draft-07/schema#",
+            "definitions": {"JSONSchemaObject": {"properties": {"$ref": {"type": "string", "format": "uri-reference"}}}},
+        })
         reg = referencing.Registry().with_resources([
             ("http://json-schema.org/draft-07/schema", draft7_meta),
             ("https://json-schema.org/draft-07/schema", draft7_meta),
+            ("https://meta.json-schema.tools", json_schema_tools),
+            ("https://meta.json-schema.tools/", json_schema_tools),
         ])
         for err in draft7(meta, registry=reg).iter_errors(doc):
             fail(path.name, f"OpenRPC meta-schema: {err.message} at {list(err.absolute_path)}")
@@ -323,6 +333,10 @@ def main():
     doc, problems = check_openrpc(args.meta_schema)
     spec = SpecCheck(doc, problems)
     files = sorted((ROOT / "tests").rglob("*.io"))
+    for method in doc.get("methods", []):
+        # Every method is replayed somewhere: tests/<method>/ holds at least one transcript.
+        if not any(f.parent == ROOT / "tests" / method["name"] for f in files):
+            fail("tests/", f"no transcript for {method['name']} (add tests/{method['name']}/<case>.io)")
     totals = [check_transcript(f, spec) for f in files]
     print(f"{len(files)} transcripts, {sum(s for s, _ in totals)} requests, "
           f"{sum(e for _, e in totals)} expected replies")
