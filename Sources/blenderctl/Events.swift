@@ -38,9 +38,9 @@ struct Events: ParsableCommand {
             let client = try options.connect()
             let params: JSONValue = followed.map { ["session": .string($0)] } ?? ["all": true]
             let subscribed = try client.call("events.subscribe", params: params)
-            if !options.json {
-                writeStandardError("following \(followed.map { "session \($0)" } ?? "all sessions and instances") (subscription \(subscribed["subscription"]?.stringValue ?? "?"); Ctrl-C to stop)\n")
-            }
+            // On stderr in --json mode too: a script (or a test) waits for it before acting.
+            let what = followed.map { "session \($0)" } ?? "all sessions and instances"
+            writeStandardError("following \(what) (subscription \(subscribed["subscription"]?.stringValue ?? "?"); Ctrl-C to stop)\n")
             // A quiet session can go minutes without an event; wait as long as it takes.
             client.timeout = options.timeout
             var seen = 0

@@ -50,6 +50,9 @@ struct Export: ParsableCommand {
                 let bytes = try mainFile(result, client: client)
                 let path = out ?? result["name"]?.stringValue ?? "scene.\(format)"
                 let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty {
+                    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                }
                 var written = [try write(bytes, to: path)]
                 for extra in extras {
                     // The exporter's own names (scene.mtl, scene.bin), which the main file refers to.
