@@ -5,8 +5,6 @@ never waits behind other clients for helpers; orbit views rendered again from th
 parameters a render.image reported."""
 
 import base64
-import os
-import threading
 import time
 
 import pytest
