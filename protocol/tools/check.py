@@ -6,7 +6,9 @@ Run before committing a change to protocol/:
     python3 protocol/tools/check.py [--meta-schema PATH]
 
 Checks, with the standard library only:
-  - openrpc.json parses; error codes are unique; every $ref inside it resolves; methods are sorted;
+  - openrpc.json parses; error codes are unique; every $ref inside it resolves; methods are sorted
+    and unique; within a method, param names and error codes are unique and required params come
+    before optional ones (OpenRPC MUSTs that JSON Schema cannot state);
     every method has x-params-schema (the whole params object), and its params content descriptors
     name exactly that schema's properties, with `required` matching;
   - every method has a transcript (tests/<method>/*.io);
@@ -25,8 +27,10 @@ With the `jsonschema` package installed, also:
     `$` wildcard stands, and a daemon.info result's capabilities.methods, when written out, is
     exactly openrpc.json's methods (spec/ is exempt: it replays the JSON-RPC specification's
     examples);
-  - with --meta-schema, the document validates against the OpenRPC meta-schema (a local copy of
-    open-rpc/spec spec/1.3/schema.json, whose external refs point at the Draft 7 meta-schema).
+  - the document validates against an OpenRPC 1.3 meta-schema: by default
+    tools/openrpc-1.3.meta.schema.json (blenderd's encoding of the specification's object rules),
+    or with --meta-schema PATH another one, such as a local copy of open-rpc/spec
+    spec/1.3/schema.json (its external refs resolve to the Draft 7 meta-schema bundled in jsonschema).
 """
 import argparse
 import json
@@ -34,6 +38,9 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# blenderd's own encoding of the OpenRPC 1.3 rules, written from the specification's text (the
+# official meta-schema cannot be fetched in CI; pass it with --meta-schema where you have it).
+OUR_META_SCHEMA = pathlib.Path(__file__).resolve().parent / "openrpc-1.3.meta.schema.json"
 WILDCARDS = {"$any", "$number", "$integer", "$string"}
 DIRECTIVES = {"framing": {"ndjson", "header", "both"}, "max-frame-bytes": None, "raw": {"allowed"}}
 
@@ -89,6 +96,84 @@ def check_refs(doc, node, where):
             check_refs(doc, v, where)
 
 
+def meta_schema_validator(meta_schema_path):
+    """A Draft 7 validator for an OpenRPC meta-schema: ours (OUR_META_SCHEMA) or the official
+    open-rpc/spec spec/1.3/schema.json. Needs jsonschema."""
+    import jsonschema
+    import referencing
+    import referencing.jsonschema
+    draft7 = jsonschema.Draft7Validator
+    meta = json.loads(pathlib.Path(meta_schema_path).read_text(encoding="utf-8"))
+    draft7.check_schema(meta)
+    # Both refer to the Draft 7 meta-schema for Schema Objects: serve jsonschema's bundled copy
+    # (no network). The official file refers to its schemas through https://meta.json-schema.tools
+    # (a Draft 7 meta-schema with its parts under definitions/JSONSchemaObject); stand in the
+    # Draft 7 meta-schema for it, with the one part referenceObject points at.
+    draft7_meta = referencing.jsonschema.DRAFT7.create_resource(draft7.META_SCHEMA)
+    json_schema_tools = referencing.jsonschema.DRAFT7.create_resource({
+        "$ref": "http://json-schema.org/draft-07/schema#",
+        "definitions": {"JSONSchemaObject": {"properties": {"$ref": {"type": "string", "format": "uri-reference"}}}},
+    })
+    reg = referencing.Registry().with_resources([
+        ("http://json-schema.org/draft-07/schema", draft7_meta),
+        ("https://json-schema.org/draft-07/schema", draft7_meta),
+        ("https://meta.json-schema.tools", json_schema_tools),
+        ("https://meta.json-schema.tools/", json_schema_tools),
+    ])
+    # Formats are checked where jsonschema can (regex, so a schema's `pattern` must compile; email;
+    # uri only when rfc3987 is installed).
+    return draft7(meta, registry=reg, format_checker=draft7.FORMAT_CHECKER)
+
+
+def meta_schema_problems(doc, meta_schema_path):
+    """What the meta-schema refuses in doc, each as "message at path" with the path as a JSON
+    pointer into openrpc.json (e.g. /methods/3/params/0), in document order."""
+    validator = meta_schema_validator(meta_schema_path)
+    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{err.message} at {json_pointer(err.absolute_path)}" for err in errors]
+
+
+def json_pointer(parts):
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts) if parts else "/ (the document)"
+
+
+def check_spec_rules(doc, where):
+    """The OpenRPC 1.3 MUSTs that JSON Schema cannot state, besides unique method names (which
+    check_openrpc checks with their order): unique parameter names within a method, required
+    parameters before optional ones, and unique error codes within a method."""
+    for m in doc.get("methods", []):
+        if not isinstance(m, dict) or "$ref" in m:
+            continue
+        name = m.get("name")
+        params = []
+        for p in m.get("params", []):
+            try:
+                params.append(resolve(doc, p["$ref"]) if "$ref" in p else p)
+            except (KeyError, TypeError):
+                pass  # reported by check_refs
+        names = [p.get("name") for p in params]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            fail(where, f"method {name}: duplicate params {dup} (names MUST be unique)")
+        seen_optional = None
+        for p in params:
+            if not p.get("required", False):
+                seen_optional = seen_optional or p.get("name")
+            elif seen_optional:
+                fail(where, f"method {name}: required param {p.get('name')} comes after optional {seen_optional} "
+                            "(OpenRPC: optional params MUST follow all required ones)")
+                break
+        codes = []
+        for e in m.get("errors", []):
+            try:
+                codes.append((resolve(doc, e["$ref"]) if "$ref" in e else e)["code"])
+            except (KeyError, TypeError):
+                pass
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            fail(where, f"method {name}: error codes {dup} listed twice (a method's errors MUST have unique codes)")
+
+
 def check_openrpc(meta_schema_path):
     """Checks openrpc.json; returns (doc, validate) where validate(schema, value) lists the
     problems (None when jsonschema is missing), or (None, None) when it does not parse."""
@@ -99,6 +184,7 @@ def check_openrpc(meta_schema_path):
         fail(path.name, f"not valid JSON: {e}")
         return None, None
     check_refs(doc, doc, path.name)
+    check_spec_rules(doc, path.name)
     codes = [e["code"] for e in doc["components"]["errors"].values()]
     if len(codes) != len(set(codes)):
         fail(path.name, "duplicate error codes")
@@ -125,8 +211,6 @@ def check_openrpc(meta_schema_path):
                 fail(path.name, f"{where}: param {p.get('name')} required flag differs from x-params-schema")
     try:
         import jsonschema
-        import referencing
-        import referencing.jsonschema
     except ImportError:
         print("note: jsonschema not installed; schema checks skipped")
         return doc, None
@@ -162,24 +246,9 @@ def check_openrpc(meta_schema_path):
         elif "data" in err:
             validate({"$ref": f"#/components/schemas/{name}Data"}, err["data"], f"error {name} data")
     if meta_schema_path:
-        meta = json.loads(pathlib.Path(meta_schema_path).read_text())
-        draft7_meta = referencing.jsonschema.DRAFT7.create_resource(draft7.META_SCHEMA)
-        # The upstream file refers to its schemas through https://meta.json-schema.tools (a
-        # Draft 7 meta-schema with its parts under definitions/JSONSchemaObject); stand in the
-        # Draft 7 meta-schema for it, with the one part referenceObject points at.
-        json_schema_tools = referencing.jsonschema.DRAFT7.create_resource({
-            "$ref": "http://json-schema.org/draft-07/schema#",
-            "definitions": {"JSONSchemaObject": {"properties": {"$ref": {"type": "string", "format": "uri-reference"}}}},
-        })
-        reg = referencing.Registry().with_resources([
-            ("http://json-schema.org/draft-07/schema", draft7_meta),
-            ("https://json-schema.org/draft-07/schema", draft7_meta),
-            ("https://meta.json-schema.tools", json_schema_tools),
-            ("https://meta.json-schema.tools/", json_schema_tools),
-        ])
-        for err in draft7(meta, registry=reg).iter_errors(doc):
-            fail(path.name, f"OpenRPC meta-schema: {err.message} at {list(err.absolute_path)}")
-        print("openrpc.json validated against the OpenRPC meta-schema")
+        for problem in meta_schema_problems(doc, meta_schema_path):
+            fail(path.name, f"OpenRPC meta-schema: {problem}")
+        print(f"openrpc.json validated against {pathlib.Path(meta_schema_path).name}")
     return doc, problems
 
 
@@ -328,8 +397,12 @@ def check_transcript(path, spec):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--meta-schema", help="local copy of the OpenRPC 1.3 meta-schema")
+    ap.add_argument("--meta-schema", metavar="PATH",
+                    help="validate against this OpenRPC 1.3 meta-schema (e.g. a local copy of open-rpc/spec "
+                         "spec/1.3/schema.json) instead of protocol/tools/openrpc-1.3.meta.schema.json")
     args = ap.parse_args()
+    if args.meta_schema is None and OUR_META_SCHEMA.is_file():
+        args.meta_schema = str(OUR_META_SCHEMA)
     doc, problems = check_openrpc(args.meta_schema)
     spec = SpecCheck(doc, problems)
     files = sorted((ROOT / "tests").rglob("*.io"))
