@@ -3,7 +3,8 @@
 #   Debian: libuv1-dev (the daemon), blender (3.4, tests + GUI tests), bubblewrap (sandbox),
 #           xvfb (GUI Blender in tests), socat (a plain NDJSON client), python3-venv,
 #           python3-numpy (Debian's Blender uses the system Python; its glTF exporter needs numpy).
-#   PyPI:   bpy==4.4.0 with numpy<2 and pytest, in .venv (the bpy-module launcher and tests).
+#   PyPI:   bpy==4.4.0 with numpy<2 and pytest, in .venv (the bpy-module launcher and tests);
+#           ray (the Ray adapter's multi-node tests, tests/python/test_ray.py).
 # Swift 6.x must already be on PATH (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 marker=.venv/.blenderd-requirements
-want="bpy==4.4.0 numpy<2 pytest jsonschema mcp<2"
+want="bpy==4.4.0 numpy<2 pytest jsonschema mcp<2 ray>=2.9,<3"
 if [ "$(cat "$marker" 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing $want into .venv (first time takes a minute)"
     .venv/bin/pip install -q --disable-pip-version-check $want

@@ -245,7 +245,8 @@ class _BlenderNodeImpl:
         self.owns_dir = config.base_dir is None
         base = config.base_dir or tempfile.mkdtemp(prefix="blenderd-ray-")
         self.base_dir = os.path.join(base, node_id[:12]) if config.base_dir else base
-        os.makedirs(self.base_dir, exist_ok=True)
+        os.makedirs(self.base_dir, mode=0o700, exist_ok=True)
+        os.chmod(self.base_dir, 0o700)  # blenderd serves only from a private socket directory
         self.sessions: Dict[str, Any] = {}
         self.lock = threading.Lock()
         if config.socket is not None:
@@ -253,6 +254,8 @@ class _BlenderNodeImpl:
             self.log_path = None
         else:
             self.socket_path = os.path.join(self.base_dir, "blenderd.sock")
+            if len(self.socket_path.encode()) > 100:  # sun_path holds 108 bytes
+                self.socket_path = os.path.join(tempfile.mkdtemp(prefix="blenderd-ray-sock-"), "blenderd.sock")
             self.log_path = os.path.join(self.base_dir, "blenderd.log")
             self._start_daemon()
         self.client = Client(self.socket_path, timeout=None)
