@@ -38,3 +38,14 @@ __all__ = [
     "Unauthorized", "Overloaded", "RenderError", "InvalidParams", "MethodNotFound", "InvalidRequest", "ParseError",
     "InternalError", "TracebackFrame", "error_from_response",
 ]
+
+# The Ray adapter needs Ray (pip install "blenderd-client[ray]"): its names load on first use, so
+# importing blenderd_client never imports ray.
+_RAY_NAMES = ("RenderFarm", "FarmSession", "FarmImage", "FarmFile", "FarmTaskError")
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name in _RAY_NAMES:
+        from . import ray as _ray
+        return getattr(_ray, name)
+    raise AttributeError("module 'blenderd_client' has no attribute %r" % name)
