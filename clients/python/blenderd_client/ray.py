@@ -249,13 +249,15 @@ class _BlenderNodeImpl:
         os.chmod(self.base_dir, 0o700)  # blenderd serves only from a private socket directory
         self.sessions: Dict[str, Any] = {}
         self.lock = threading.Lock()
+        self.socket_dir: Optional[str] = None
         if config.socket is not None:
             self.socket_path = config.socket or default_socket_path()
             self.log_path = None
         else:
             self.socket_path = os.path.join(self.base_dir, "blenderd.sock")
             if len(self.socket_path.encode()) > 100:  # sun_path holds 108 bytes
-                self.socket_path = os.path.join(tempfile.mkdtemp(prefix="blenderd-ray-sock-"), "blenderd.sock")
+                self.socket_dir = tempfile.mkdtemp(prefix="blenderd-ray-sock-")
+                self.socket_path = os.path.join(self.socket_dir, "blenderd.sock")
             self.log_path = os.path.join(self.base_dir, "blenderd.log")
             self._start_daemon()
         self.client = Client(self.socket_path, timeout=None)
@@ -426,8 +428,10 @@ class _BlenderNodeImpl:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if proc is not None and self.owns_dir:
+        if self.owns_dir:
             shutil.rmtree(self.base_dir, ignore_errors=True)
+        if self.socket_dir:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def __del__(self) -> None:
         try:
