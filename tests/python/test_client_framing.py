@@ -6,6 +6,7 @@ order across threads, a connection that ends mid-call, a reply that never comes.
 import base64
 import io
 import json
+import pickle
 import socket
 import threading
 
@@ -199,6 +200,10 @@ def test_error_codes_map_to_classes(code, cls, attr, value):
     if cls is ScriptError:
         assert info.value.hints == ["use this"] and info.value.traceback[0].text == "boom()"
         assert "line 16: boom()" in info.value.explain() and "hint: use this" in info.value.explain()
+    # Whole across a process boundary (multiprocessing, Ray): same class, code, data, method.
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is cls and getattr(copy, attr) == value and str(copy) == str(info.value)
+    assert (copy.code, copy.message, copy.data, copy.method) == (info.value.code, "M", data, "script.exec")
 
 
 def test_concurrent_calls_answered_out_of_order():
@@ -235,6 +240,8 @@ def test_reply_timeout():
     with client, pytest.raises(ReplyTimeout) as info:
         client.call("daemon.ping")
     assert info.value.request_id == 1 and isinstance(info.value, TimeoutError)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is ReplyTimeout and copy.request_id == 1 and str(copy) == str(info.value)
 
 
 def test_binary_frame_without_announcement_is_a_protocol_error():

@@ -85,6 +85,11 @@ class BlenderdError(Error):
         self.method = method
         super().__init__(self._summary())
 
+    def __reduce__(self) -> Any:
+        # Exception pickles `args` (only the summary), which __init__ cannot take back: errors
+        # must cross process boundaries whole (multiprocessing, Ray) with their code and data.
+        return (type(self), (self.code, self.message, self.data, self.request_id, self.method))
+
     def _summary(self) -> str:
         reason = self.data.get("reason")
         text = "%s (%d)" % (self.message, self.code)
