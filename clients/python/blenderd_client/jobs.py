@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Union
 
 from .errors import ReplyTimeout
 from .framing import payload
+from .render import _read
 from .transport import Incoming, _Closed
 
 if TYPE_CHECKING:
@@ -61,12 +62,7 @@ class JobFrame:
     params: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     def read(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        if self.path is None:
-            raise ValueError("frame %d came without bytes or path" % self.frame)
-        with open(self.path, "rb") as handle:
-            return handle.read()
+        return _read(self.data, self.path, "frame %d came without bytes or path" % self.frame)
 
 
 JobEvent = Union[JobProgress, JobFrame]

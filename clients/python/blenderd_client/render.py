@@ -32,6 +32,16 @@ def _is_folder(dest: str) -> bool:
     return os.path.isdir(dest) or dest.endswith(os.sep) or dest.endswith("/")
 
 
+def _read(data: Optional[bytes], path: Optional[str], missing: str) -> bytes:
+    """Delivered bytes: inline/binary ones as they came, a path's file read now."""
+    if data is not None:
+        return data
+    if path is not None:
+        with open(path, "rb") as handle:
+            return handle.read()
+    raise ValueError(missing)
+
+
 def _save(data: Optional[bytes], path: Optional[str], dest: str) -> str:
     folder = os.path.dirname(os.path.abspath(dest))
     os.makedirs(folder, exist_ok=True)
@@ -86,12 +96,8 @@ class Image:
 
     def read(self) -> bytes:
         """The file's bytes, whichever way it was delivered."""
-        if self.data is not None:
-            return self.data
-        if self.path is not None:
-            with open(self.path, "rb") as handle:
-                return handle.read()
-        raise ValueError("image %d came without bytes: %s" % (self.index, self.error or "no attachment"))
+        return _read(self.data, self.path,
+                     "image %d came without bytes: %s" % (self.index, self.error or "no attachment"))
 
     def save(self, dest: str) -> str:
         """Write the image to `dest`: a file path, or a folder (existing, or written with a trailing
@@ -214,12 +220,7 @@ class Export:
     result: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     def read(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        if self.path is not None:
-            with open(self.path, "rb") as handle:
-                return handle.read()
-        raise ValueError("the export came without bytes")
+        return _read(self.data, self.path, "the export came without bytes")
 
     def save(self, dest: str) -> str:
         """Write the main file to `dest` (a path, or a directory: the export's own name); further
