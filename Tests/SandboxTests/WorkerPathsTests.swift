@@ -3,9 +3,9 @@ import Testing
 
 @Suite struct WorkerPathsTests {
     @Test func debianBlenderAddsOnlyTheAddon() {
-        let paths = SandboxPolicy.workerPaths(executable: "/usr/bin/blender", addonDirectory: "/work/main/addon/",
+        let paths = SandboxPolicy.workerPaths(executable: "/usr/bin/blender", addonDirectory: "/srv/blenderd/addon/",
                                               realPath: { $0 }, readFile: { _ in nil })
-        #expect(paths == ["/work/main/addon"])
+        #expect(paths == ["/srv/blenderd/addon"])
     }
 
     @Test func tarballBlenderAddsItsDirectory() {
@@ -15,12 +15,12 @@ import Testing
     }
 
     @Test func venvAddsTheVenvAndTheBasePython() {
-        let config = "home = /root/.pyenv/versions/3.11.7/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n"
+        let config = "home = /opt/pyenv/versions/3.11.7/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n"
         let paths = SandboxPolicy.workerPaths(
-            executable: "/work/main/.venv/bin/python", addonDirectory: "/work/main/addon",
-            realPath: { _ in "/root/.pyenv/versions/3.11.7/bin/python3.11" },
-            readFile: { $0 == "/work/main/.venv/pyvenv.cfg" ? config : nil })
-        #expect(paths == ["/work/main/.venv", "/root/.pyenv/versions/3.11.7", "/work/main/addon"])
+            executable: "/srv/blenderd/.venv/bin/python", addonDirectory: "/srv/blenderd/addon",
+            realPath: { _ in "/opt/pyenv/versions/3.11.7/bin/python3.11" },
+            readFile: { $0 == "/srv/blenderd/.venv/pyvenv.cfg" ? config : nil })
+        #expect(paths == ["/srv/blenderd/.venv", "/opt/pyenv/versions/3.11.7", "/srv/blenderd/addon"])
     }
 
     @Test func normalization() {
