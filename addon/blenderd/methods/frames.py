@@ -25,9 +25,8 @@ from ..rpc import errors
 from ..rpc.errors import RpcError
 from ..rpc.messages import Params
 from . import lifecycle
-from .render import (GPU_NODES, Progress, Renderer, Undo, _gpu_backend, _oidn_available,
-                     _remove_new_render_results, _render_result_images, cancelled, gl_context_available)
-from .render_break import render_break
+from .render import (GPU_NODES, Progress, Renderer, Undo, _gpu_backend, _oidn_available, cancelled,
+                     gl_context_available, rendering)
 
 MAX_FRAME = 1048574  # Blender's MAXFRAME
 MAX_FRAMES_PER_CALL = 10000
@@ -151,11 +150,9 @@ class FrameRenderer:
 
         undo = Undo()
         progress = FrameProgress(self.notify, len(req.frames), "final", samples, req.progress_interval)
-        results_before = _render_result_images()
         done = []
-        bpy.app.handlers.render_stats.append(progress.on_stats)
         try:
-            with serve.cooperative(render_break.request):
+            with rendering(progress, undo):
                 self._prepare(scene, req, engine, device, samples, camera, undo)
                 for position, frame in enumerate(req.frames, 1):
                     if serve.interrupted():
@@ -180,15 +177,6 @@ class FrameRenderer:
             if exc.code == errors.RENDER_ERROR and isinstance(exc.data, dict):
                 exc.data["frames"] = [f["frame"] for f in done]  # announced, and on disk
             raise
-        finally:
-            render_break.clear()
-            progress.stop()
-            try:
-                bpy.app.handlers.render_stats.remove(progress.on_stats)
-            except ValueError:
-                pass
-            undo.restore()
-            _remove_new_render_results(results_before)
         render = scene.render
         return {
             "frames": done, "duration_ms": _ms(start), "engine": engine, "device": device["label"],

@@ -21,6 +21,7 @@ sample count rarely in background mode (1 -> 80 of 256 in one step after 4 s
 on bpy 4.4), which is why elapsed time, not the stats line, drives the ticks.
 """
 
+import contextlib
 import math
 import os
 import threading
@@ -202,6 +203,28 @@ def _remove_new_render_results(before):
             bpy.data.images.remove(img)
 
 
+@contextlib.contextmanager
+def rendering(progress, undo):
+    """What every render call (render.views, render.frames) runs inside: `progress` fed by
+    render_stats, SIGINT able to break Blender's render (render_break), and afterwards, however
+    it ended, the handler removed, the scene put back (`undo`) and the Render Result images the
+    render made removed."""
+    results_before = _render_result_images()
+    bpy.app.handlers.render_stats.append(progress.on_stats)
+    try:
+        with serve.cooperative(render_break.request):
+            yield
+    finally:
+        render_break.clear()
+        progress.stop()
+        try:
+            bpy.app.handlers.render_stats.remove(progress.on_stats)
+        except ValueError:
+            pass
+        undo.restore()
+        _remove_new_render_results(results_before)
+
+
 def renderable_points(scene):
     """World-space bound-box corners of everything that renders: geometry
     objects (cameras, lights and empties have no extent worth framing), their
@@ -359,27 +382,16 @@ class Renderer:
 
         undo = Undo()
         progress = Progress(self.notify, len(indices), req.pass_, samples, req.progress_interval)
-        results_before = _render_result_images()
         images_out = []
         added = {"light": False, "world": False}
-        bpy.app.handlers.render_stats.append(progress.on_stats)
         try:
-            with serve.cooperative(render_break.request):
+            with rendering(progress, undo):
                 self._render_views(scene, req, engine, device, denoise, samples, undo, added, specs, indices,
                                    progress, images_out)
         except RpcError as exc:
             if exc.code == errors.RENDER_ERROR and isinstance(exc.data, dict):
                 exc.data["images"] = [im["path"] for im in images_out]  # the views that did finish
             raise
-        finally:
-            render_break.clear()
-            progress.stop()
-            try:
-                bpy.app.handlers.render_stats.remove(progress.on_stats)
-            except ValueError:
-                pass
-            undo.restore()
-            _remove_new_render_results(results_before)
         result = {
             "images": images_out, "engine": engine, "device": device["label"], "denoise": denoise,
             "duration_ms": _ms(start), "added": added, "views": len(specs), "indices": indices,
