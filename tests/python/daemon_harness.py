@@ -40,6 +40,28 @@ INVALID_PARAMS = -32602
 LAUNCHER_REQUIREMENT = {"executable": "<4", "module": ">=4"}
 
 
+def animated_scene(last_frame, travel):
+    """Blender Python for a scene farm jobs can render: a cube sliding along X from -travel to
+    +travel over frames 1..last_frame before a fixed scene camera, lit by a sun, so frames differ."""
+    return """
+import bpy
+s = bpy.context.scene
+s.frame_start, s.frame_end = 1, %(last)d
+bpy.ops.mesh.primitive_cube_add(size=1.5, location=(-%(travel)s, 0, 0))
+cube = bpy.context.object
+cube.keyframe_insert('location', frame=1)
+cube.location = (%(travel)s, 0, 0)
+cube.keyframe_insert('location', frame=%(last)d)
+cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))
+cam.location = (0, -10, 0); cam.rotation_euler = (1.5708, 0, 0)
+s.collection.objects.link(cam)
+s.camera = cam
+sun = bpy.data.objects.new('Sun', bpy.data.lights.new('Sun', 'SUN'))
+sun.rotation_euler = (0.6, 0.2, 0.3)
+s.collection.objects.link(sun)
+""" % {"last": last_frame, "travel": travel}
+
+
 def blenderd_binary():
     return os.environ.get("BLENDERD_BIN") or os.path.join(REPO, ".build", "debug", "blenderd")
 

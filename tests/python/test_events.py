@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from daemon_harness import (INVALID_PARAMS, SCRIPT_ERROR, UNKNOWN_SESSION, Client, Daemon, RpcError, bpy_python,
-                            missing_reason)
+from daemon_harness import (INVALID_PARAMS, SCRIPT_ERROR, UNKNOWN_SESSION, Client, Daemon, RpcError, animated_scene,
+                            bpy_python, missing_reason)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None or bpy_python() is None,
                                 reason=missing_reason() or "no bpy module (.venv/bin/python)")
@@ -271,11 +271,7 @@ def test_subscribers_get_the_job_events(daemon):
         unrelated = d.call("events.subscribe", session=other, delivery="inline")["subscription"]
         # The pool has two instances; the job needs one of them. D's subscription outlives its session.
         d.call("session.close", session=other)
-        a.call("script.exec", session=session, code=(
-            "import bpy\nbpy.ops.mesh.primitive_cube_add()\n"
-            "cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))\n"
-            "bpy.context.scene.collection.objects.link(cam)\ncam.location = (0, -8, 0)\n"
-            "cam.rotation_euler = (1.5708, 0, 0)\nbpy.context.scene.camera = cam\n"))
+        a.call("script.exec", session=session, code=animated_scene(2, 2))
         job = a.call("job.submit", session=session, frames="1-2", chunk=1, engine="WORKBENCH",
                      resolution=[32, 18])["job"]
 

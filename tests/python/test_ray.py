@@ -31,24 +31,7 @@ pytestmark = pytest.mark.skipif(daemon_harness.missing_reason() is not None or d
 CLIENT = os.path.join(daemon_harness.REPO, "clients", "python")
 
 # A cube sliding along X over frames 1-24 before a fixed camera, lit (jobs use the scene camera).
-ANIMATED = """
-import bpy
-s = bpy.context.scene
-s.frame_start, s.frame_end = 1, 24
-bpy.ops.mesh.primitive_cube_add(size=1.5, location=(-3, 0, 0))
-cube = bpy.context.object
-cube.keyframe_insert('location', frame=1)
-cube.location = (3, 0, 0)
-cube.keyframe_insert('location', frame=24)
-cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))
-cam.location = (0, -10, 0); cam.rotation_euler = (1.5708, 0, 0)
-s.collection.objects.link(cam)
-s.camera = cam
-sun = bpy.data.objects.new('Sun', bpy.data.lights.new('Sun', 'SUN'))
-sun.rotation_euler = (0.6, 0.2, 0.3)
-s.collection.objects.link(sun)
-result = len(bpy.data.objects)
-"""
+ANIMATED = daemon_harness.animated_scene(24, 3) + "result = len(bpy.data.objects)\n"
 TINY = {"resolution": [64, 36], "engine": "CYCLES", "samples": 1}
 
 

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from blenderd.render import images
-from daemon_harness import (CANCELLED, INVALID_PARAMS, LAUNCHER_REQUIREMENT, Daemon, RpcError, blender_executable,
-                            bpy_python, missing_reason)
+from daemon_harness import (CANCELLED, INVALID_PARAMS, LAUNCHER_REQUIREMENT, Daemon, RpcError, animated_scene,
+                            blender_executable, bpy_python, missing_reason)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
 
@@ -99,22 +99,7 @@ def test_cancel_stops_a_render_at_the_interrupt_stage(daemon, launcher):
 # -- job.frame delivery ----------------------------------------------------------------------
 
 # A camera looking at a cube that slides over frames 1-3, lit: frames differ.
-ANIMATED = """
-import bpy
-s = bpy.context.scene
-bpy.ops.mesh.primitive_cube_add(size=1.5, location=(-2, 0, 0))
-cube = bpy.context.object
-cube.keyframe_insert('location', frame=1)
-cube.location = (2, 0, 0)
-cube.keyframe_insert('location', frame=3)
-cam = bpy.data.objects.new('Cam', bpy.data.cameras.new('Cam'))
-cam.location = (0, -10, 0); cam.rotation_euler = (1.5708, 0, 0)
-s.collection.objects.link(cam)
-s.camera = cam
-sun = bpy.data.objects.new('Sun', bpy.data.lights.new('Sun', 'SUN'))
-sun.rotation_euler = (0.6, 0.2, 0.3)
-s.collection.objects.link(sun)
-"""
+ANIMATED = animated_scene(3, 2)
 
 
 def job_events(next_message, job):
