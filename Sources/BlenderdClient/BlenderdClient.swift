@@ -40,10 +40,23 @@ public final class BlenderdClient {
 
     /// Calls `method` and returns its result, or throws `.rpc` with the daemon's error.
     public func call(_ method: String, params: JSONValue? = nil) throws(ClientError) -> JSONValue {
+        try reply(to: send(method, params: params))
+    }
+
+    /// Sends a request without waiting for its reply; its id is for `reply(to:)` and for a
+    /// `request.cancel` that names it.
+    public func send(_ method: String, params: JSONValue? = nil) throws(ClientError) -> RequestID {
         let id = RequestID.number(JSONNumber(nextID))
         nextID += 1
-        let request = Request(id: id, method: method, params: params)
-        try send(raw: FrameEncoder.message(request.encoded(), framing: framing))
+        try send(raw: FrameEncoder.message(Request(id: id, method: method, params: params).encoded(), framing: framing))
+        return id
+    }
+
+    /// Reads until the response to `id`: its result, or `.rpc` with its error. Notifications on
+    /// the way go to `onNotification`; a response to another id (the answer to a
+    /// `request.cancel` sent meanwhile) is skipped; an id-null error is the daemon rejecting our
+    /// framing, which ends the call.
+    public func reply(to id: RequestID) throws(ClientError) -> JSONValue {
         while true {
             let body = try nextMessage()
             guard let value = try? JSON.parse(body, maxDepth: FrameLimits().maxDepth) else {
@@ -51,8 +64,6 @@ public final class BlenderdClient {
             }
             switch try? Message(validating: value) {
             case .response(let response)?:
-                // A reply to someone else's id cannot happen on a private connection; an id-null
-                // error is the daemon telling us about our framing — surface it.
                 guard response.id == id || response.id == RequestID.null else { continue }
                 switch response.result {
                 case .success(let result): return result

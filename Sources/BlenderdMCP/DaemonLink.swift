@@ -45,7 +45,6 @@ final class DaemonLink: @unchecked Sendable {
     private var opened: SessionOpen.Result?
     /// Whether `client`'s connection owns `opened` (after a reconnect it must be resumed first).
     private var owned = false
-    private var nextID = 1
     private var notices: [String] = []
 
     // Shared between the queue and close(), under `stateLock`.
@@ -125,7 +124,7 @@ final class DaemonLink: @unchecked Sendable {
             full["session"] = .string(session)
             let id: RequestID
             do {
-                id = try send(client, method, .object(full))
+                id = try client.send(method, params: .object(full))
             } catch {
                 // Not sent, so not run: a connection that died since the last call (a restarted
                 // daemon) costs a reconnect, not the call.
@@ -259,20 +258,13 @@ final class DaemonLink: @unchecked Sendable {
         }
     }
 
-    /// One request and its reply, with its own ids (BlenderdClient.call numbers its requests
-    /// privately, and `request.cancel` must name the id as sent).
+    /// One request and its reply, sent and read apart so that a cancel in between can name the
+    /// request's id.
     private func exchange(_ client: BlenderdClient, _ method: String, _ params: JSONValue,
                           _ cancellation: CallCancellation?,
                           _ onNotification: (@Sendable (Request) -> Void)?) throws(ClientError) -> JSONValue {
-        let id = try send(client, method, params)
+        let id = try client.send(method, params: params)
         return try reply(client, to: id, cancellation, onNotification)
-    }
-
-    private func send(_ client: BlenderdClient, _ method: String, _ params: JSONValue) throws(ClientError) -> RequestID {
-        let id = RequestID.number(JSONNumber(nextID))
-        nextID += 1
-        try client.send(raw: FrameEncoder.message(Request(id: id, method: method, params: params).encoded(), framing: client.framing))
-        return id
     }
 
     private func reply(_ client: BlenderdClient, to id: RequestID, _ cancellation: CallCancellation?,
@@ -286,27 +278,10 @@ final class DaemonLink: @unchecked Sendable {
             try? BlenderdClient.writeAll(FrameEncoder.message(cancel.encoded(), framing: framing), to: fd)
         }
         defer { cancellation?.disarm() }
-
-        while true {
-            let body = try client.nextMessage()
-            guard let value = try? JSON.parse(body, maxDepth: FrameLimits.default.maxDepth) else {
-                throw .io("unparsable reply: \(String(decoding: body.prefix(200), as: UTF8.self))")
-            }
-            switch try? Message(validating: value) {
-            case .response(let response)?:
-                // Another id is the answer to our request.cancel; null is the daemon rejecting
-                // our framing, which ends the call.
-                guard response.id == id || response.id == .null else { continue }
-                switch response.result {
-                case .success(let result): return result
-                case .failure(let error): throw .rpc(error)
-                }
-            case .request(let notification)? where notification.id == nil:
-                onNotification?(notification)
-            default:
-                throw .io("unexpected message from the daemon: \(String(decoding: body.prefix(200), as: UTF8.self))")
-            }
-        }
+        let previous = client.onNotification
+        client.onNotification = onNotification
+        defer { client.onNotification = previous }
+        return try client.reply(to: id)
     }
 }
 
