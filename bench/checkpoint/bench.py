@@ -28,7 +28,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +36,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import daemon_process  # noqa: E402  (bench/daemon_process.py)
 CHAIR = os.path.join(REPO, "examples", "chair.py")
 TARGET_MS = 50.0
 REQUIREMENT = {"executable": "<4", "module": ">=4"}
@@ -76,32 +77,11 @@ class Client:
 
 
 def start_daemon(blenderd, tmp, launchers, sandbox):
-    sock = os.path.join(tmp, "bd.sock")
-    args = [blenderd, "--socket", sock, "--state-dir", os.path.join(tmp, "state"), "--warm", "2",
-            "--max-instances", "3", "--sandbox", sandbox, "--log-level", "warning"]
-    if "executable" in launchers:
-        args += ["--blender", launchers["executable"]]
-    else:
-        args += ["--no-blender"]
-    if "module" in launchers:
-        args += ["--bpy-python", launchers["module"]]
-    log = open(os.path.join(tmp, "blenderd.log"), "wb")
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            die("blenderd exited (%s); log:\n%s" % (proc.returncode, open(log.name).read()[-3000:]))
-        try:
-            c = Client(sock)
-            ready = [i for i in c.call("instance.list")["instances"] if i["state"] == "ready"]
-            if len(ready) >= min(2, len(launchers)):
-                return proc, c
-            c.sock.close()
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    die("blenderd not ready within 60 s; log:\n%s" % open(log.name).read()[-3000:])
+    """The daemon with two warm instances (one per launcher measured) and a client on it."""
+    proc, sock = daemon_process.start_daemon(
+        blenderd, tmp, launchers, ["--warm", "2", "--max-instances", "3", "--sandbox", sandbox],
+        ready=min(2, len(launchers)), die=die)
+    return proc, Client(sock)
 
 
 def daemon_side(client, launcher, runs, state_dir, keep_copy):
@@ -198,12 +178,8 @@ def main():
             results[name]["cold"] = cold_side(name, exe, os.path.join(tmp, "chair-%s.blend" % name),
                                               results[name]["objects"], args.cold_runs, tmp)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if proc is not None:
+            daemon_process.stop_daemon(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     rows, misses = [], 0

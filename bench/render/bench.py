@@ -34,10 +34,8 @@ Exit status 0 when it ran (a missed target prints MISS), 2 on setup failure.
 
 import argparse
 import json
-import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +44,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import daemon_process  # noqa: E402  (bench/daemon_process.py)
 CHAIR = os.path.join(REPO, "examples", "chair.py")
 COLD_VIEW = os.path.join(HERE, "cold_view.py")
 REQUIREMENT = {"executable": "<4", "module": ">=4"}
@@ -183,39 +183,11 @@ class Client:
 
 
 def start_daemon(blenderd, tmp, launchers, extra=()):
-    sock = os.path.join(tmp, "bd.sock")
-    args = [blenderd, "--socket", sock, "--state-dir", os.path.join(tmp, "state"), "--warm", "1",
-            "--max-instances", "3", "--log-level", "warning", *extra]
-    args += ["--blender", launchers["executable"]] if "executable" in launchers else ["--no-blender"]
-    if "module" in launchers:
-        args += ["--bpy-python", launchers["module"]]
-    log = open(os.path.join(tmp, "blenderd.log"), "ab")
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            die("blenderd exited (%s); log:\n%s" % (proc.returncode, open(log.name).read()[-3000:]))
-        try:
-            c = Client(sock)
-            if any(i["state"] == "ready" for i in c.call("instance.list")["instances"]):
-                c.sock.close()
-                return proc, sock
-            c.sock.close()
-        except (OSError, ValueError, EOFError):
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    die("blenderd not ready within 60 s")
+    return daemon_process.start_daemon(blenderd, tmp, launchers, ["--warm", "1", "--max-instances", "3", *extra],
+                                       ready=1, die=die)
 
 
-def stop_daemon(proc):
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+stop_daemon = daemon_process.stop_daemon
 
 
 def workspace_of(client, session):
