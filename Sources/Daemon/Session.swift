@@ -55,6 +55,8 @@ final class Session {
     /// journal.jsonl, opened on first append and kept open (an open/close per exec would cost
     /// the hot path two system calls).
     var journalDescriptor: Int32 = -1
+    /// Journal lines not written yet (SessionTable+Persistence.swift: `journal`).
+    var pendingJournal: [PendingJournalLine] = []
     var createdAt: String
     /// What `session.open` asked for: persisted, so the requirements survive a restart.
     var openParams = SessionOpen.Params()
@@ -131,4 +133,12 @@ enum OperationPhase {
     case calling
     /// The call is over; the daemon saves or loads a checkpoint: too late to cancel.
     case finishing
+}
+
+/// A journal line waiting to be written: its number and time are fixed when the call ends, its
+/// text is built when it is written.
+struct PendingJournalLine {
+    let sequence: Int
+    let at: Date
+    let makeEntry: () -> [String: JSONValue]
 }

@@ -23,6 +23,9 @@ final class SessionTable {
     /// request.cancel: SIGINT, then SIGTERM after this, then SIGKILL after as long again.
     let cancelGraceMilliseconds: Int
     var cancelTimers: [String: UVCore.Timer] = [:]
+    /// Sessions with journal lines queued, and the timer that writes them if no call does first.
+    var sessionsWithJournalLines: [Session] = []
+    var journalTimer: UVCore.Timer?
     /// Subscribers (events.subscribe): session.state, exec.result, checkpoint.saved, streams.
     var events: EventBus?
 
@@ -172,6 +175,9 @@ final class SessionTable {
         cancelTimers = [:]
         sweepTimer?.close(nil)
         sweepTimer = nil
+        flushJournal()
+        journalTimer?.close(nil)
+        journalTimer = nil
     }
 
     // MARK: Calls
@@ -207,14 +213,14 @@ final class SessionTable {
             runRaw(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { result in
                 if method == ScriptExec.name { session.execs += 1 }
                 let finish: (Result<RawJSON, RPCError>) -> Void = { result in
-                    // The reply first: the journal line (a serialisation and a write) is not
-                    // something the client should wait for, nor are subscribers.
+                    // The reply first: subscribers and the journal line (queued: `journal`) are
+                    // not something the client should wait for.
                     reply(result)
                     if method == ScriptExec.name {
                         self.events?.execResult(session.id, request: request, result: result,
                                                 measuredMilliseconds: Double(self.loop.nowMilliseconds - started))
                     }
-                    self.journal(session, method: method, params: params, result: Self.journalView(result))
+                    self.journal(session, method: method, params: params, result: result)
                     done()
                 }
                 guard case .success(let value) = result, Self.changesScene(method) else { return finish(result) }
@@ -408,7 +414,7 @@ final class SessionTable {
     private func end(_ session: Session, reason: String, state: SessionStateChange, keepOnDisk: Bool = false) {
         sessions[session.id] = nil
         failQueued(session, with: Self.unknown(session.id))
-        closeJournal(session)
+        settleJournal(session, keep: keepOnDisk)
         if keepOnDisk { persist(session) } else { removeSessionDirectory(session) }
         session.waitingForInstance.forEach { $0(.failure(Self.unknown(session.id))) }
         session.waitingForInstance = []

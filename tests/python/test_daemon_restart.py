@@ -3,6 +3,7 @@ variant) takes every sandboxed Blender of the daemon along within 5 s, and a
 daemon restarted on the same --state-dir and socket lists the session, resumes
 it with its token and continues from the last checkpoint."""
 
+import json
 import os
 import signal
 import time
@@ -13,6 +14,20 @@ from daemon_harness import (LAUNCHER_REQUIREMENT, Daemon, RpcError, blender_exec
                             pid_alive, processes_mentioning)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
+
+
+def journal_lines(state_dir, session, at_least, timeout=5.0):
+    """The session's journal.jsonl as dicts, once it has `at_least` lines."""
+    path = os.path.join(state_dir, "sessions", session, "journal.jsonl")
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = []
+        if os.path.exists(path):
+            with open(path) as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+        if len(lines) >= at_least or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
 
 
 def have(launcher):
@@ -37,6 +52,13 @@ def test_session_survives_a_daemon_restart(tmp_path, launcher, sig):
             # a second exec that fails: no checkpoint, the scene stays at the first one
             with pytest.raises(RpcError):
                 c.call("script.exec", session=session, code="import bpy\nbpy.data.objects['Survivor'].name = 'X'\n1/0")
+            # The journal has both calls, numbered, within its flush period (lines are written
+            # in batches, not on the reply's path) and before the daemon goes.
+            journal = journal_lines(daemon.state_dir, session, at_least=2)
+            assert [(line["method"], line["ok"], line["seq"]) for line in journal] == \
+                [("script.exec", True, 1), ("script.exec", False, 2)], journal
+            assert journal[0]["checkpoint"] == checkpoint and "Survivor" in journal[0]["code"], journal[0]
+            assert journal[1]["error"] == -32010 and journal[1]["type"] == "ZeroDivisionError", journal[1]
             worker = next(i["pid"] for i in c.call("instance.list")["instances"] if i.get("session") == session)
             sandboxed = processes_mentioning(daemon.state_dir)
         assert worker in sandboxed and len(sandboxed) >= 4, sandboxed  # daemon + bwrap, its init, worker
@@ -70,7 +92,11 @@ def test_session_survives_a_daemon_restart(tmp_path, launcher, sig):
             objects = c.call("script.exec", session=session,
                              code="import bpy\nresult = [(o.name, tuple(o.location)) for o in bpy.data.objects]")["value"]
             assert objects == [["Survivor", [1.0, 2.0, 3.0]]], objects
+            # The restarted daemon numbers on from the lines on disk.
+            journal = journal_lines(daemon.state_dir, session, at_least=3)
+            assert [line["seq"] for line in journal] == [1, 2, 3], journal
             c.call("session.close", session=session)
+        assert not os.path.exists(os.path.join(daemon.state_dir, "sessions", session)), "a closed session's directory stays"
     finally:
         code = daemon.terminate()
     assert code == 0, daemon.log_tail()
