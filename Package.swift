@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "JSONRPC"),
         .target(name: "BlenderdProtocol", dependencies: ["JSONRPC", "Sandbox"]),
         // The sandbox policy as plain values turned into a bwrap/prlimit command line: no libuv, no pool.
-        .target(name: "Sandbox", dependencies: []),
+        .target(name: "Sandbox", dependencies: ["CLinuxProbe"]),
+        // Header-only: the one system call Sandbox needs that Swift cannot call (syscall(2) is variadic).
+        .systemLibrary(name: "CLinuxProbe"),
         // Blender instances: launchers, the worker channel, the instance state machine, the pool.
         .target(
             name: "InstancePool",

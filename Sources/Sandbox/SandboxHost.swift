@@ -3,6 +3,7 @@
 // system holds at the paths a policy wants to bind. `detect()` reads the real machine (files under
 // /proc and /sys, lstat; it spawns nothing); tests build hosts by hand.
 
+import CLinuxProbe
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -35,7 +36,7 @@ public struct SandboxHost: Sendable {
     public var unsharePath: String?
     /// Whether bwrap can create a user namespace for us.
     public var userNamespaces: Availability
-    /// Whether the kernel has the Landlock LSM enabled (listed in /sys/kernel/security/lsm).
+    /// Whether the kernel has Landlock enabled (`detectLandlock`).
     public var landlock: Availability
     /// What is at a path, without following a final symlink.
     public var pathKind: @Sendable (String) -> PathKind
@@ -106,12 +107,29 @@ public struct SandboxHost: Sendable {
         return .available
     }
 
-    static func detectLandlock(read: (String) -> String? = readSmallFile) -> Availability {
+    /// Asks the kernel (landlock_create_ruleset's version query), which works where securityfs is
+    /// not mounted (containers, this CI); the LSM list is the fallback for a kernel that refuses
+    /// the call for another reason (a seccomp filter answering EPERM, say).
+    static func detectLandlock(abi: () -> Int = { Int(blenderd_landlock_abi()) },
+                               read: (String) -> String? = readSmallFile) -> Availability {
+        let answer = abi()
+        if answer >= 1 { return .available }
+        switch Int32(-answer) {
+        case ENOSYS: return .unavailable(reason: "the kernel has no Landlock (landlock_create_ruleset: ENOSYS)")
+        case EOPNOTSUPP: return .unavailable(reason: "Landlock is built into the kernel but not enabled (add landlock to the lsm= boot parameter)")
+        default: break
+        }
         guard let lsms = read("/sys/kernel/security/lsm") else {
-            return .unavailable(reason: "cannot read /sys/kernel/security/lsm")
+            return .unavailable(reason: "landlock_create_ruleset failed (errno \(-answer)) and /sys/kernel/security/lsm is unreadable")
         }
         return lsms.split(separator: ",").contains("landlock")
             ? .available : .unavailable(reason: "the kernel's LSM list (\(lsms)) has no landlock")
+    }
+
+    /// The running kernel's Landlock ABI version, nil when it has none.
+    public static func landlockABI() -> Int? {
+        let answer = Int(blenderd_landlock_abi())
+        return answer >= 1 ? answer : nil
     }
 
     /// The first 4 KiB of a file, whitespace trimmed; nil when it cannot be read.

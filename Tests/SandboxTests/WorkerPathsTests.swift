@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Sandbox
 
@@ -36,7 +37,19 @@ import Testing
         #expect(SandboxHost.detectUserNamespaces(uid: 0, read: { $0.hasSuffix("max_user_namespaces") ? "0" : nil }) != .available)
         #expect(SandboxHost.detectUserNamespaces(uid: 1000, read: { $0.hasSuffix("unprivileged_userns_clone") ? "0" : nil }) != .available)
         #expect(SandboxHost.detectUserNamespaces(uid: 0, read: { $0.hasSuffix("unprivileged_userns_clone") ? "0" : nil }) == .available)
-        #expect(SandboxHost.detectLandlock(read: { _ in "lockdown,capability,landlock,yama" }) == .available)
-        #expect(SandboxHost.detectLandlock(read: { _ in "capability,apparmor" }) != .available)
+        // The kernel's answer decides; the LSM list only when the call itself was refused.
+        #expect(SandboxHost.detectLandlock(abi: { 7 }, read: { _ in nil }) == .available)
+        #expect(SandboxHost.detectLandlock(abi: { -Int(ENOSYS) }, read: { _ in "landlock" }) != .available)
+        #expect(SandboxHost.detectLandlock(abi: { -Int(EOPNOTSUPP) }, read: { _ in "landlock" }) != .available)
+        #expect(SandboxHost.detectLandlock(abi: { -Int(EPERM) }, read: { _ in "lockdown,capability,landlock,yama" }) == .available)
+        #expect(SandboxHost.detectLandlock(abi: { -Int(EPERM) }, read: { _ in "capability,apparmor" }) != .available)
+        #expect(SandboxHost.detectLandlock(abi: { -Int(EPERM) }, read: { _ in nil }) != .available)
+    }
+
+    /// The real kernel: the CI machines run Linux with Landlock (ABI 7 here; the worker applies it).
+    @Test func thisKernelOffersLandlock() throws {
+        let abi = try #require(SandboxHost.landlockABI(), "landlock_create_ruleset refused the version query")
+        #expect(abi >= 1)
+        #expect(SandboxHost.detectLandlock() == .available)
     }
 }

@@ -1,0 +1,21 @@
+// Kernel questions Swift cannot ask itself: syscall(2) is variadic, so Swift does not import it.
+#ifndef BLENDERD_CLINUXPROBE_H
+#define BLENDERD_CLINUXPROBE_H
+#include <errno.h>
+#include <stddef.h>
+#include <unistd.h>
+
+// landlock_create_ruleset(2) is number 444 on every Linux architecture (it came after the
+// syscall tables were unified); LANDLOCK_CREATE_RULESET_VERSION (1 << 0) asks for the ABI
+// version instead of creating a ruleset.
+#define BLENDERD_SYS_LANDLOCK_CREATE_RULESET 444
+#define BLENDERD_LANDLOCK_CREATE_RULESET_VERSION 1U
+
+/// The Landlock ABI version the running kernel offers (>= 1), or -errno: -ENOSYS (not built
+/// in), -EOPNOTSUPP (built in but disabled at boot).
+static inline long blenderd_landlock_abi(void) {
+    long abi = syscall(BLENDERD_SYS_LANDLOCK_CREATE_RULESET, NULL, (size_t)0, BLENDERD_LANDLOCK_CREATE_RULESET_VERSION);
+    return abi >= 0 ? abi : -(long)errno;
+}
+
+#endif
