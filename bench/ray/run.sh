@@ -15,9 +15,8 @@ PY=${PYTHON:-$ROOT/.venv/bin/python}
 if ! "$PY" -c 'import ray' 2>/dev/null; then
     echo "SKIP ray bench: $PY has no ray (scripts/bootstrap.sh installs it into .venv)"; exit 0
 fi
-BLENDERD=${BLENDERD:-$ROOT/.build/release/blenderd}
-if [ ! -x "$BLENDERD" ]; then
-    echo "ray bench: no blenderd at $BLENDERD (set BLENDERD, or swift build -c release)" >&2; exit 2
-fi
-export BLENDERD
+die() { printf 'ray/run.sh: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=../blenderd_binary.sh
+. "$ROOT/bench/blenderd_binary.sh"
+ensure_blenderd
 exec "$PY" "$HERE/bench.py"

@@ -23,12 +23,9 @@ PY=${PYTHON:-python3}
 die() { printf 'render/run.sh: %s\n' "$*" >&2; exit 2; }
 command -v "$PY" >/dev/null || die "no $PY (set PYTHON)"
 
-if [[ -z "${BLENDERD:-}" ]]; then
-    echo "== swift build -c release (set BLENDERD to use an existing binary)"
-    (cd "$ROOT" && swift build -c release --product blenderd) >&2 || die "swift build failed"
-    BLENDERD="$ROOT/.build/release/blenderd"
-fi
-[[ -x "$BLENDERD" ]] || die "BLENDERD=$BLENDERD is not an executable"
+# shellcheck source=../blenderd_binary.sh
+. "$ROOT/bench/blenderd_binary.sh"
+ensure_blenderd
 
 exec "$PY" "$HERE/bench.py" --blenderd "$BLENDERD" --parts "${RENDER_PARTS:-views,forward}" \
     --rounds "${RENDER_ROUNDS:-3}" --forward-rounds "${RENDER_FORWARD_ROUNDS:-3}" \
