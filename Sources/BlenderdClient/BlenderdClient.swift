@@ -16,6 +16,12 @@ public final class BlenderdClient {
     /// notification that announced it (`render.image` with `delivery: "binary"`).
     public var onAttachment: (([UInt8]) -> Void)?
 
+    /// Asked when a signal interrupts a wait and before each request is sent: true means the
+    /// user wants to stop (blenderctl answers from its SIGINT/SIGTERM handler). A call waiting for
+    /// its reply then sends `request.cancel` for it and keeps waiting: its reply (usually -32006)
+    /// is thrown, or `.interrupted` if it succeeded anyway; a request not sent yet is not sent.
+    public var interruption: (() -> Bool)?
+
     private var fd: Int32
     private var parser: FrameParser
     private var nextID = 1
@@ -46,6 +52,7 @@ public final class BlenderdClient {
     /// Sends a request without waiting for its reply; its id is for `reply(to:)` and for a
     /// `request.cancel` that names it.
     public func send(_ method: String, params: JSONValue? = nil) throws(ClientError) -> RequestID {
+        if interruption?() == true { throw .interrupted }
         let id = RequestID.number(JSONNumber(nextID))
         nextID += 1
         try send(raw: FrameEncoder.message(Request(id: id, method: method, params: params).encoded(), framing: framing))
@@ -57,8 +64,17 @@ public final class BlenderdClient {
     /// `request.cancel` sent meanwhile) is skipped; an id-null error is the daemon rejecting our
     /// framing, which ends the call.
     public func reply(to id: RequestID) throws(ClientError) -> JSONValue {
+        var cancelling = false
         while true {
-            let body = try nextMessage()
+            let body: [UInt8]
+            do {
+                body = try nextMessage()
+            } catch .interrupted where !cancelling {
+                // The daemon stops the call (SIGINT to its Blender, then harder) and answers it.
+                cancelling = true
+                _ = try send("request.cancel", params: ["id": id.json])
+                continue
+            }
             guard let value = try? JSON.parse(body, maxDepth: FrameLimits().maxDepth) else {
                 throw .io("unparsable reply: \(String(decoding: body.prefix(200), as: UTF8.self))")
             }
@@ -66,9 +82,10 @@ public final class BlenderdClient {
             case .response(let response)?:
                 guard response.id == id || response.id == RequestID.null else { continue }
                 switch response.result {
-                case .success(let result): return result
+                case .success: if cancelling { throw .interrupted }
                 case .failure(let error): throw .rpc(error)
                 }
+                if case .success(let result) = response.result { return result }
             case .request(let notification)? where notification.id == nil:
                 onNotification?(notification)
             default:
@@ -171,8 +188,9 @@ public final class BlenderdClient {
             let ready = poll(&descriptor, 1, Int32(min(timeout * 1000, Double(Int32.max))))
             if ready == 0 { throw .timedOut(seconds: timeout) }
             if ready < 0 {
-                // Interrupted: the caller's loop polls again (reading now could block forever).
-                if errno == EINTR { return }
+                // Interrupted: the caller's loop polls again (reading now could block forever),
+                // unless the signal was the user asking to stop.
+                if errno == EINTR { return try checkInterruption() }
                 throw .io("poll: \(describeErrno(errno))")
             }
         }
@@ -180,12 +198,17 @@ public final class BlenderdClient {
         let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         if count == 0 { throw .closedByDaemon }
         if count < 0 {
-            if errno == EINTR || errno == EAGAIN { return }
+            if errno == EINTR { return try checkInterruption() }
+            if errno == EAGAIN { return }
             throw .io("read: \(describeErrno(errno))")
         }
         buffer.withUnsafeBytes { raw in
             pending.append(contentsOf: parser.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])))
         }
+    }
+
+    private func checkInterruption() throws(ClientError) {
+        if interruption?() == true { throw .interrupted }
     }
 
     private static func connect(_ path: String) throws(ClientError) -> Int32 {

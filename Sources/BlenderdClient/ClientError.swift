@@ -10,6 +10,9 @@ public enum ClientError: Error, CustomStringConvertible {
     /// The connection broke or the daemon sent something we cannot read.
     case io(String)
     case closedByDaemon
+    /// The user asked to stop (Ctrl-C: `BlenderdClient.interruption`); a call that was running
+    /// was cancelled with `request.cancel` first.
+    case interrupted
 
     public var description: String {
         switch self {
@@ -26,6 +29,8 @@ public enum ClientError: Error, CustomStringConvertible {
             return "connection error: \(what)"
         case .closedByDaemon:
             return "the daemon closed the connection (see its log for the reason)"
+        case .interrupted:
+            return "interrupted"
         }
     }
 }

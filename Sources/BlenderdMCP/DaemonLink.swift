@@ -235,7 +235,7 @@ final class DaemonLink: @unchecked Sendable {
     private static func breaksConnection(_ error: ClientError) -> Bool {
         switch error {
         case .rpc: return false
-        case .io, .closedByDaemon, .timedOut, .cannotConnect: return true
+        case .io, .closedByDaemon, .timedOut, .cannotConnect, .interrupted: return true
         }
     }
 

@@ -43,7 +43,10 @@ struct ConnectionOptions: ParsableArguments {
     /// that wait on Blender (a script, a render) rather than on the daemon alone.
     func connect(framing: Framing = .newlineDelimited, defaultTimeout: Double = 60) throws -> BlenderdClient {
         do {
-            return try BlenderdClient(path: SocketPath.resolve(explicit: socket), framing: framing, timeout: timeout ?? defaultTimeout)
+            let client = try BlenderdClient(path: SocketPath.resolve(explicit: socket), framing: framing, timeout: timeout ?? defaultTimeout)
+            Interrupts.install()
+            client.interruption = Interrupts.take
+            return client
         } catch {
             throw Failure(error)
         }

@@ -22,6 +22,7 @@ struct Failure: Error, CustomStringConvertible {
         case .rpc: exitCode = 1
         case .timedOut: exitCode = 75  // EX_TEMPFAIL
         case .io, .closedByDaemon: exitCode = 74  // EX_IOERR
+        case .interrupted: exitCode = 130  // 128 + SIGINT, as a shell reports Ctrl-C
         }
     }
 

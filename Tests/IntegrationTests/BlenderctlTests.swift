@@ -296,4 +296,33 @@ struct BlenderctlTests {
         #expect(exec["params"]?["stdout"]?.stringValue?.contains("hello from blender") == true)
         #expect(events.last?["params"]?["state"] == .string("closed"))
     }
+
+    /// Ctrl-C cancels the running script and closes the session the command opened, instead of
+    /// leaving it leased (with Blender still looping) until its idle timeout.
+    @Test func ctrlCCancelsTheScriptAndClosesItsSession() throws {
+        let client = try BlenderDaemon.client()
+        func sessionIDs() throws -> Set<String> {
+            Set(try client.call("session.list")["sessions"]?.arrayValue?.compactMap { $0["session"]?.stringValue } ?? [])
+        }
+        let before = try sessionIDs()
+        let loop = try file("loop.py", "import time\nwhile True:\n    time.sleep(0.01)\n")
+        let run = try start(["exec", loop, "--timeout-s", "300"], name: "interrupted")
+        defer { if run.isRunning { run.terminate() } }
+        var opened: Set<String> = []
+        for _ in 0..<600 where opened.isEmpty && run.isRunning {
+            usleep(50_000)
+            opened = try sessionIDs().subtracting(before)
+        }
+        let session = try #require(opened.first, "blenderctl never opened a session: \(read("interrupted.err"))")
+        usleep(1_500_000)  // script.exec follows session.open at once; let the loop run
+        let sent = Date()
+        kill(run.processIdentifier, SIGINT)
+        run.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 15, "SIGINT, then SIGTERM and SIGKILL 2 s apart, bound the cancel")
+        #expect(run.terminationReason == .exit && run.terminationStatus == 1, "\(run.terminationStatus) \(read("interrupted.err"))")
+        let err = read("interrupted.err")
+        #expect(err.contains("stopping (cancelling the running call)"), "\(err)")
+        #expect(err.contains("-32006") && err.contains("request.cancel"), "\(err)")
+        #expect(try !sessionIDs().contains(session), "the command's session outlived it")
+    }
 }
