@@ -115,14 +115,15 @@ enum ErrorAdvice {
     /// What the daemon did to the scene before answering, if it says.
     static func restored(_ data: JSONValue) -> [String] {
         guard let object = data.objectValue, object.keys.contains("restored_checkpoint") else { return [] }
-        var lines: [String] = []
         if let checkpoint = data["restored_checkpoint"]?.stringValue {
-            lines.append("the scene was rolled back to checkpoint \(checkpoint)")
-        } else {
-            lines.append("the session had no checkpoint: its scene is now empty")
+            return ["the scene was rolled back to checkpoint \(checkpoint)"]
         }
-        if let why = data["restore_error"]?.stringValue { lines.append("restore failed: \(why)") }
-        return lines
+        // No rollback: the daemon's reason says what the scene is now (one line, not a guess
+        // that contradicts it).
+        if let why = data["restore_error"]?.stringValue { return ["not rolled back: \(why)"] }
+        return [data["instance_replaced"] == .bool(true)
+            ? "the session had no checkpoint: its scene is now empty (a fresh Blender)"
+            : "the session had no checkpoint to roll back to"]
     }
 
     private static func describeAvailable(_ entry: JSONValue) -> String {
