@@ -3,6 +3,8 @@ on both framings, exec results, ScriptError with line and hints, SandboxViolatio
 InstanceCrashed with the checkpoint the daemon restored, checkpoints and restore, UnknownSession,
 InvalidParams, NoInstanceFits, request.cancel through a PendingCall."""
 
+import os
+import signal
 import threading
 import time
 
@@ -142,6 +144,24 @@ def test_cancel_a_running_exec(client):
         with pytest.raises(Cancelled) as info:
             call.result()
         assert info.value.data["reason"] == "request.cancel"
+
+
+def test_keyboard_interrupt_cancels_the_running_exec(client):
+    """Ctrl-C in the program (a real SIGINT from a timer: it interrupts the blocked wait, as
+    _thread.interrupt_main would not) cancels the call on the daemon: the session is free again
+    within the cancel's escalation, not after the script's timeout."""
+    with client.session() as session:
+        session.exec(CUBE)
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            session.exec("import time\nwhile True: time.sleep(0.05)", timeout_s=300)
+        timer.join()
+        # The next call waits behind the cancelled one, which the daemon stops (SIGINT, then
+        # SIGTERM/SIGKILL 2 s apart) and rolls back to c1.
+        assert session.exec("import bpy\nresult = sorted(o.name for o in bpy.data.objects)").value == ["Cube"]
+        assert time.monotonic() - started < 20
 
 
 def test_one_client_shared_by_threads(client):

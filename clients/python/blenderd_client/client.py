@@ -71,10 +71,18 @@ class PendingCall:
 
     def result(self, on_notification: Optional[Callable[[Incoming], None]] = None) -> Any:
         """The call's result. Notifications still coming go to `on_notification`. Raises the
-        BlenderdError subclass of an error response."""
-        for item in self.notifications():
-            if on_notification is not None:
-                on_notification(item)
+        BlenderdError subclass of an error response.
+
+        A KeyboardInterrupt while waiting (Ctrl-C, a notebook's stop button) cancels the call on
+        the daemon before it propagates: otherwise Blender would go on running the script, and
+        the session stay busy, until the script's own time limit."""
+        try:
+            for item in self.notifications():
+                if on_notification is not None:
+                    on_notification(item)
+        except KeyboardInterrupt:
+            self._cancel_quietly()
+            raise
         assert self._response is not None
         message = self._response.message
         if "error" in message:
@@ -86,6 +94,17 @@ class PendingCall:
         """request.cancel for this call: `{cancelled, stage}`. The call itself is then answered
         -32006 Cancelled (or its result, if it completed first)."""
         return self.client.cancel(self.id)
+
+    def _cancel_quietly(self) -> None:
+        """Sends request.cancel without waiting for either answer (the caller is leaving)."""
+        if self._response is not None:
+            return
+        self.client._connection.forget_call(self.id)
+        try:
+            sent = self.client.call_async("request.cancel", {"id": self.id}, timeout=None)
+            self.client._connection.forget_call(sent.id)
+        except Exception:  # the connection is gone: so is the call's claim on the session
+            pass
 
 
 class Client:
