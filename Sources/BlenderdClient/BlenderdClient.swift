@@ -82,10 +82,11 @@ public final class BlenderdClient {
             case .response(let response)?:
                 guard response.id == id || response.id == RequestID.null else { continue }
                 switch response.result {
-                case .success: if cancelling { throw .interrupted }
+                case .success(let result):
+                    if cancelling { throw .interrupted }  // it finished before the cancel landed
+                    return result
                 case .failure(let error): throw .rpc(error)
                 }
-                if case .success(let result) = response.result { return result }
             case .request(let notification)? where notification.id == nil:
                 onNotification?(notification)
             default:

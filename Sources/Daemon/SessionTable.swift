@@ -23,7 +23,7 @@ final class SessionTable {
     /// request.cancel: SIGINT, then SIGTERM after this, then SIGKILL after as long again.
     let cancelGraceMilliseconds: Int
     var cancelTimers: [String: UVCore.Timer] = [:]
-    /// Sessions with journal lines queued, and the timer that writes them if no call does first.
+    /// Sessions with journal lines queued, and the timer that writes them (`journal`).
     var sessionsWithJournalLines: [Session] = []
     var journalTimer: UVCore.Timer?
     /// Subscribers (events.subscribe): session.state, exec.result, checkpoint.saved, streams.

@@ -129,7 +129,7 @@ public enum Sandbox {
         // landlock
         let kernel: String
         switch host.landlock {
-        case .available: kernel = SandboxHost.landlockABI().map { "the kernel offers Landlock ABI \($0)" } ?? "the kernel has Landlock"
+        case .available: kernel = host.landlockABI.map { "the kernel offers Landlock ABI \($0)" } ?? "the kernel has Landlock"
         case .unavailable(let why): kernel = "kernel support unknown or absent: \(why)"
         }
         layers.append(.init(name: .landlock, status: .planned,

@@ -1,7 +1,7 @@
 // What this machine offers the sandbox, as a value: where bwrap and prlimit are, whether the kernel
 // gives unprivileged processes user namespaces, whether Landlock is built in, and what the file
 // system holds at the paths a policy wants to bind. `detect()` reads the real machine (files under
-// /proc and /sys, lstat; it spawns nothing); tests build hosts by hand.
+// /proc and /sys, lstat, Landlock's version query; it spawns nothing); tests build hosts by hand.
 
 import CLinuxProbe
 #if canImport(Glibc)
@@ -36,20 +36,23 @@ public struct SandboxHost: Sendable {
     public var unsharePath: String?
     /// Whether bwrap can create a user namespace for us.
     public var userNamespaces: Availability
-    /// Whether the kernel has Landlock enabled (`detectLandlock`).
+    /// Whether the kernel has Landlock enabled (`detectLandlock`), and its ABI version if known.
     public var landlock: Availability
+    public var landlockABI: Int?
     /// What is at a path, without following a final symlink.
     public var pathKind: @Sendable (String) -> PathKind
 
     public init(bubblewrapPath: String?, prlimitPath: String?, setprivPath: String? = nil, unsharePath: String? = nil,
                 userNamespaces: Availability = .available,
-                landlock: Availability = .available, pathKind: @escaping @Sendable (String) -> PathKind) {
+                landlock: Availability = .available, landlockABI: Int? = nil,
+                pathKind: @escaping @Sendable (String) -> PathKind) {
         self.bubblewrapPath = bubblewrapPath
         self.prlimitPath = prlimitPath
         self.setprivPath = setprivPath
         self.unsharePath = unsharePath
         self.userNamespaces = userNamespaces
         self.landlock = landlock
+        self.landlockABI = landlockABI
         self.pathKind = pathKind
     }
 
@@ -61,6 +64,7 @@ public struct SandboxHost: Sendable {
                     unsharePath: findExecutable("unshare", in: searchPath),
                     userNamespaces: detectUserNamespaces(),
                     landlock: detectLandlock(),
+                    landlockABI: landlockABI(),
                     pathKind: lstatKind)
     }
 

@@ -96,6 +96,16 @@ import Testing
         }
     }
 
+    @Test func reportSaysWhatTheKernelOffersForLandlock() {
+        var host = fakeHost()
+        host.landlockABI = 7
+        #expect(SandboxReport.make(policy: policy(.strict), host: host)[.landlock]?.reason?.contains("Landlock ABI 7") == true)
+        host.landlockABI = nil
+        host.landlock = .unavailable(reason: "the kernel has no Landlock (landlock_create_ruleset: ENOSYS)")
+        let reason = SandboxReport.make(policy: policy(.strict), host: host)[.landlock]?.reason ?? ""
+        #expect(reason.contains("ENOSYS"), "\(reason)")
+    }
+
     @Test func reportEncodesWithSnakeCaseNames() throws {
         let report = SandboxReport.make(policy: policy(.standard), host: fakeHost(bubblewrap: nil, setpriv: nil))
         #expect(report[.noNewPrivs]?.status == .notApplied)
