@@ -60,6 +60,27 @@ public final class TestDaemon: @unchecked Sendable {
     deinit {
         daemon.requestShutdown()
     }
+
+    /// For a daemon shared by a whole test process (a `static let`, never deinitialised): shut
+    /// it down when the process exits, so its Blenders, socket directory and temporary state
+    /// directory do not outlive the run in /tmp.
+    public func stopAtExit() {
+        Self.atExit.lock()
+        defer { Self.atExit.unlock() }
+        if Self.stopAtExitList.isEmpty {
+            atexit {
+                TestDaemon.atExit.lock()
+                let daemons = TestDaemon.stopAtExitList
+                TestDaemon.stopAtExitList = []
+                TestDaemon.atExit.unlock()
+                for daemon in daemons { daemon.stop(timeout: 5) }
+            }
+        }
+        Self.stopAtExitList.append(self)
+    }
+
+    private static let atExit = NSLock()
+    nonisolated(unsafe) private static var stopAtExitList: [TestDaemon] = []
 }
 
 public enum TemporaryDirectory {

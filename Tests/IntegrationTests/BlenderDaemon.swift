@@ -10,12 +10,14 @@ import Testing
 enum BlenderDaemon {
     static let shared: Result<TestDaemon, any Error> = Result {
         let launchers = try RealBlender.launchers()
-        return try TestDaemon(configure: { configuration in
+        let daemon = try TestDaemon(configure: { configuration in
             configuration.pool = PoolConfiguration(launchers: launchers, warm: 1, maxInstances: 3, queueLimitPerClient: 8)
             configuration.execTimeoutMilliseconds = 30_000
             // What blenderd does by default: every spawned instance in the strict sandbox.
             configuration.sandboxTier = .strict
         })
+        daemon.stopAtExit()
+        return daemon
     }
 
     static func daemon() throws -> TestDaemon { try shared.get() }

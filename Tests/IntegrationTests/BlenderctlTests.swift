@@ -8,7 +8,7 @@ import Testing
 /// it: exit codes, what it prints on success and failure, the files it writes, `--json` output,
 /// a session kept across commands, a farm job followed to the end, events from another connection.
 @Suite("blenderctl on real Blender", .serialized)
-struct BlenderctlTests {
+final class BlenderctlTests {
     struct Run {
         var status: Int32
         var stdout: String
@@ -53,6 +53,10 @@ struct BlenderctlTests {
         directory = try TemporaryDirectory.make(prefix: "bd-ctl")
     }
 
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
     /// Runs blenderctl to the end with output in files (a pipe nobody drains could block it).
     func ctl(_ arguments: [String], session: (id: String, token: String)? = nil, stdin: String? = nil) throws -> Run {
         let process = try start(arguments, session: session, name: "run")
@@ -74,8 +78,8 @@ struct BlenderctlTests {
         environment["BLENDERD_SESSION"] = session?.id
         environment["BLENDERD_TOKEN"] = session?.token
         process.environment = environment
-        FileManager.default.createFile(atPath: "\(directory)/\(name).out", contents: nil)
-        FileManager.default.createFile(atPath: "\(directory)/\(name).err", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(directory)/\(name).out", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(directory)/\(name).err", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: "\(directory)/\(name).out")
         process.standardError = FileHandle(forWritingAtPath: "\(directory)/\(name).err")
         process.standardInput = Pipe()

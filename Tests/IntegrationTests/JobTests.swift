@@ -18,12 +18,14 @@ struct JobTests {
     /// (bpy 4.4 starts in half a second), since with a sandbox every chunk gets a fresh process.
     static let shared: Result<TestDaemon, any Error> = Result {
         let launchers = try RealBlender.launchers().filter { $0.kind == .module }
-        return try TestDaemon(configure: { configuration in
+        let daemon = try TestDaemon(configure: { configuration in
             configuration.pool = PoolConfiguration(launchers: launchers, warm: 1, maxInstances: 2, queueLimitPerClient: 8)
             configuration.execTimeoutMilliseconds = 60_000
             configuration.sandboxTier = .strict
             configuration.cancelGraceMilliseconds = 1_000
         })
+        daemon.stopAtExit()
+        return daemon
     }
 
     /// A cube sliding along X over frames 1–24 in front of the scene camera, lit; Cycles without
