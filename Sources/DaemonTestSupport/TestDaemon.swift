@@ -52,13 +52,19 @@ public final class TestDaemon: @unchecked Sendable {
 
     /// Graceful shutdown; returns once the loop thread has finished.
     public func stop(timeout: TimeInterval = 10) {
+        guard !stopped else { return }
+        stopped = true
         daemon.requestShutdown()
         _ = finished.wait(timeout: .now() + timeout)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    private var stopped = false
+
+    /// A test that never called `stop()` still gets its daemon shut down and its directory
+    /// removed (the loop thread is given a few seconds to finish first).
     deinit {
-        daemon.requestShutdown()
+        stop(timeout: 5)
     }
 
     /// For a daemon shared by a whole test process (a `static let`, never deinitialised): shut
