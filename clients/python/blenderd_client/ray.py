@@ -153,8 +153,8 @@ class FarmFile:
 
 
 class FarmTaskError(Exception):
-    """A daemon error inside a farm task (picklable, unlike the client's exceptions whose
-    constructors take several arguments). `error()` gives the blenderd_client exception."""
+    """A daemon error inside a farm task, with the node it happened on (the task failed; Ray
+    reports it as the task's error). `error()` gives the blenderd_client exception."""
 
     def __init__(self, code: int, message: str, data: Optional[Dict[str, Any]] = None, method: Optional[str] = None,
                  node_id: Optional[str] = None) -> None:
@@ -339,8 +339,9 @@ class _BlenderNodeImpl:
     def ping(self) -> bool:
         return self.client.ping()
 
-    # Sessions pinned to this node. Errors travel as dicts (the client's exceptions do not pickle)
-    # and are raised again on the caller's side.
+    # Sessions pinned to this node. Errors travel as dicts and are raised again on the caller's
+    # side: raised in the actor, they would reach ray.get wrapped in a RayTaskError subclass, and
+    # a FarmSession caller should get the client's own exception (ScriptError, Timeout, ...).
     def open_session(self, requirements: Dict[str, Any]) -> Dict[str, Any]:
         try:
             session = self.client.open_session(**requirements)
