@@ -52,6 +52,12 @@ extension InstancePool {
                 : "\(queue.count) requests are waiting for an instance (limit \(configuration.queueLimit))"
             return completion(.failure(overloadedError(reason: "queue_full", message: message)))
         }
+        enqueue(requirements, owner: owner, client: client, completion)
+    }
+
+    /// Puts a request in the fair queue and lets the pool serve or spawn for it.
+    private func enqueue(_ requirements: Requirements, owner: String, client: Int,
+                         _ completion: @escaping (Result<Instance, RPCError>) -> Void) {
         statistics.queued += 1
         queue.append(Waiter(number: nextWaiterNumber, requirements: requirements, owner: owner, client: client,
                             enqueuedAtMilliseconds: loop.nowMilliseconds, completion: completion), client: client)
@@ -77,12 +83,7 @@ extension InstancePool {
         guard queue.isEmpty, case .possible = feasibility(of: requirements) else { return false }
         let startingFits = instances.contains { $0.state == .starting && capabilities(of: $0).satisfies(requirements) }
         guard startingFits || (spawnedCount < configuration.maxInstances && launcherIndex(for: requirements) != nil) else { return false }
-        statistics.queued += 1
-        queue.append(Waiter(number: nextWaiterNumber, requirements: requirements, owner: owner, client: client,
-                            enqueuedAtMilliseconds: loop.nowMilliseconds, completion: completion), client: client)
-        nextWaiterNumber += 1
-        pump()
-        armQueueTimer()
+        enqueue(requirements, owner: owner, client: client, completion)
         return true
     }
 
