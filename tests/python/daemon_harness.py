@@ -40,6 +40,11 @@ INVALID_PARAMS = -32602
 LAUNCHER_REQUIREMENT = {"executable": "<4", "module": ">=4"}
 
 
+def have_launcher(launcher):
+    """The Blender for "executable" or "module" if this machine has it, else None."""
+    return blender_executable() if launcher == "executable" else bpy_python()
+
+
 def animated_scene(last_frame, travel):
     """Blender Python for a scene farm jobs can render: a cube sliding along X from -travel to
     +travel over frames 1..last_frame before a fixed scene camera, lit by a sun, so frames differ."""

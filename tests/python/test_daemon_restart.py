@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from daemon_harness import (LAUNCHER_REQUIREMENT, Daemon, RpcError, blender_executable, bpy_python, missing_reason,
+from daemon_harness import (LAUNCHER_REQUIREMENT, Daemon, RpcError, have_launcher, missing_reason,
                             pid_alive, processes_mentioning)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
@@ -30,14 +30,10 @@ def journal_lines(state_dir, session, at_least, timeout=5.0):
         time.sleep(0.01)
 
 
-def have(launcher):
-    return blender_executable() if launcher == "executable" else bpy_python()
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 @pytest.mark.parametrize("launcher", ["executable", "module"])
 def test_session_survives_a_daemon_restart(tmp_path, launcher, sig):
-    if not have(launcher):
+    if not have_launcher(launcher):
         pytest.skip("%s launcher not available" % launcher)
     daemon = Daemon(tmp_path, warm=1, max_instances=2)
     try:

@@ -11,7 +11,7 @@ import pytest
 
 from blenderd.render import images
 from daemon_harness import (CANCELLED, INVALID_PARAMS, LAUNCHER_REQUIREMENT, Daemon, RpcError, animated_scene,
-                            blender_executable, bpy_python, missing_reason)
+                            bpy_python, have_launcher, missing_reason)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
 
@@ -33,10 +33,6 @@ result['res'] = [s.render.resolution_x, s.render.resolution_y]
 """
 
 
-def have(launcher):
-    return blender_executable() if launcher == "executable" else bpy_python()
-
-
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
     d = Daemon(tmp_path_factory.mktemp("render-daemon"), warm=1, max_instances=3)
@@ -56,7 +52,7 @@ def test_cancel_stops_a_render_at_the_interrupt_stage(daemon, launcher):
     seconds: -32006 with data.stage "interrupted" (SIGINT sufficed: not "killed"), the same
     worker process still serves the session, and its scene has no camera, light or world of
     the render, nor its settings."""
-    if not have(launcher):
+    if not have_launcher(launcher):
         pytest.skip("%s launcher not available" % launcher)
     with daemon.client() as c:
         session = c.call("session.open", blender=LAUNCHER_REQUIREMENT[launcher])["session"]
@@ -244,7 +240,7 @@ def test_an_orbit_view_renders_again_from_its_parameters(daemon, launcher):
     """Each orbit view's render.image (and result entry) carries its camera's parameters; passed
     back in `cameras` (as they came, next to a named camera) they render the same view: the
     same camera, and with the same seed and samples the same pixels."""
-    if not have(launcher):
+    if not have_launcher(launcher):
         pytest.skip("%s launcher not available" % launcher)
     with daemon.client() as c:
         session = c.call("session.open", blender=LAUNCHER_REQUIREMENT[launcher])["session"]

@@ -34,7 +34,7 @@ import uuid
 import pytest
 
 from daemon_harness import (ADDON, CRASHED, LAUNCHER_REQUIREMENT, REPO, SANDBOX_VIOLATION, SCRIPT_ERROR, TIMEOUT,
-                            Daemon, Pinger, RpcError, blender_executable, bpy_python, missing_reason, pid_alive,
+                            Daemon, Pinger, RpcError, have_launcher, missing_reason, pid_alive,
                             process_count, status_field)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
@@ -48,10 +48,6 @@ PING_P99_MS = float(os.environ.get("BLENDERD_TEST_PING_P99_MS", "10"))
 
 def known_bug(reason, condition=True):
     return pytest.mark.xfail(condition=condition, strict=True, reason="KNOWN BUG (reported): " + reason)
-
-
-def have(launcher):
-    return blender_executable() if launcher == "executable" else bpy_python()
 
 
 # -- fixtures -----------------------------------------------------------------------
@@ -162,7 +158,7 @@ class Session:
 
 @pytest.fixture(params=LAUNCHERS)
 def session(request, env):
-    if not have(request.param):
+    if not have_launcher(request.param):
         pytest.skip("%s launcher not available" % request.param)
     s = Session(env, request.param)
     yield s
@@ -172,7 +168,7 @@ def session(request, env):
 @pytest.fixture
 def module_session(env):
     """One launcher only, for the costly attacks (bombs): the bpy module."""
-    launcher = "module" if have("module") else "executable"
+    launcher = "module" if have_launcher("module") else "executable"
     s = Session(env, launcher)
     yield s
     s.close()
@@ -413,7 +409,7 @@ def test_worker_channel_does_not_reach_daemon_methods(env, session):
 
 def test_another_sessions_workspace_is_invisible(env, session):
     first = Session(env, "module" if session.launcher == "executable" else "executable") \
-        if have("module") and have("executable") else Session(env, session.launcher)
+        if have_launcher("module") and have_launcher("executable") else Session(env, session.launcher)
     try:
         secret = unique("workspace-secret")
         first.exec("open('private.txt', 'w').write(%r)" % secret)
@@ -690,7 +686,7 @@ def test_checkpoint_files_do_not_follow_a_planted_symlink(env, session):
 @pytest.fixture(scope="module")
 def single(tmp_path_factory, env):
     """A daemon with one instance, so the next session surely gets the same one."""
-    launchers = ("module",) if have("module") else ("executable",)
+    launchers = ("module",) if have_launcher("module") else ("executable",)
     d = Daemon(tmp_path_factory.mktemp("single"), warm=1, max_instances=1, launchers=launchers,
                env={"HOME": env.home})
     yield d

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from daemon_harness import LAUNCHER_REQUIREMENT, Daemon, blender_executable, bpy_python, missing_reason
+from daemon_harness import LAUNCHER_REQUIREMENT, Daemon, have_launcher, missing_reason
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
 
@@ -32,10 +32,6 @@ ARM = (
     "bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath('armed.blend'), copy=True)\n"
 )
 MARKERS = ("text-ran", "driver-ran")
-
-
-def have(launcher):
-    return blender_executable() if launcher == "executable" else bpy_python()
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +54,7 @@ def markers(workspace):
 
 @pytest.mark.parametrize("launcher", ["executable", "module"])
 def test_scene_load_never_runs_embedded_scripts(daemon, tmp_path, launcher):
-    if not have(launcher):
+    if not have_launcher(launcher):
         pytest.skip("%s launcher not available" % launcher)
     need = LAUNCHER_REQUIREMENT[launcher]
     with daemon.client() as c:
