@@ -12,8 +12,8 @@
 // - the dictionary-free envelope parsing of Message.parse(body:) agrees with JSON.parse followed
 //   by Message.classify;
 // - validating without a tree (RawJSON) accepts exactly what JSON.parse accepts, and the
-//   response fast path (Message.parseResponse) agrees with Message.parse whenever it answers and
-//   answers for every single valid response;
+//   response and request fast paths (Message.parseResponse, Message.parseRequest) agree with
+//   Message.parse whenever they answer and answer for every single valid response or request;
 // - forwarded results (JSON text sent as it is) make well-formed replies too.
 
 private struct SumParams: Codable, Sendable {
@@ -56,6 +56,10 @@ private func makeDispatcher(maxDepth: Int) -> Dispatcher<Deferred> {
         // The params' text, as a worker's result would arrive.
         reply(.success(RawJSON(request.params ?? .null)))
     }
+    dispatcher.registerForwarding("forward.text", paramsText: { request, _, reply in
+        // The params' text as it arrived (kept as text when the body was a single request).
+        reply(.success(request.params ?? RawJSON(.null)))
+    })
     dispatcher.onDuplicateReply = { _ in }
     return dispatcher
 }
@@ -114,6 +118,12 @@ private func checkValidation(_ body: [UInt8], maxDepth: Int) {
         check(fast?.response == response, "Message.parseResponse disagrees with Message.parse")
     } else {
         check(fast == nil, "Message.parseResponse accepted what Message.parse does not read as a response")
+    }
+    let request = Message.parseRequest(body: body, maxDepth: maxDepth)
+    if case .single(.success(.request(let parsed)))? = try? Message.parse(body: body, maxDepth: maxDepth) {
+        check(request?.request == parsed, "Message.parseRequest disagrees with Message.parse")
+    } else {
+        check(request == nil, "Message.parseRequest accepted what Message.parse does not read as a request")
     }
 }
 

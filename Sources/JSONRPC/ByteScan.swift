@@ -59,4 +59,21 @@ enum ByteScan {
         }
         return end
     }
+
+    /// Whether `start..<end` holds a raw line feed or carriage return.
+    @inline(__always)
+    static func containsLineBreak(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var i = start
+        let raw = UnsafeRawPointer(base)
+        while i + 8 <= end {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if (hasByte(word, 0x0A) | hasByte(word, 0x0D)) != 0 { return true }
+            i += 8
+        }
+        while i < end {
+            if base[i] == 0x0A || base[i] == 0x0D { return true }
+            i += 1
+        }
+        return false
+    }
 }

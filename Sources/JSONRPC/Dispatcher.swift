@@ -21,12 +21,15 @@ public final class Dispatcher<Context> {
     /// A reply whose result is JSON text passed on as it is (a worker's answer; RawJSON.swift).
     public typealias ForwardingReply = (Result<RawJSON, RPCError>) -> Void
     public typealias ForwardingHandler = (Request, Context, @escaping ForwardingReply) -> Void
+    /// A forwarding handler that also takes its params as JSON text (RawRequest.swift).
+    public typealias TextForwardingHandler = (RawRequest, Context, @escaping ForwardingReply) -> Void
 
     /// Both kinds are kept as they are (no adapter closure per call): replies are encoded
     /// straight from the tree or the text.
     private enum Entry {
         case value(Handler)
         case forwarding(ForwardingHandler)
+        case forwardingText(TextForwardingHandler)
     }
 
     private var handlers: [String: Entry] = [:]
@@ -59,6 +62,11 @@ public final class Dispatcher<Context> {
     /// Registers a raw handler whose results are JSON text, sent on unparsed.
     public func registerForwarding(_ method: String, _ handler: @escaping ForwardingHandler) {
         handlers[method] = .forwarding(handler)
+    }
+
+    /// Registers a forwarding handler that gets the params as JSON text, unparsed.
+    public func registerForwarding(_ method: String, paramsText handler: @escaping TextForwardingHandler) {
+        handlers[method] = .forwardingText(handler)
     }
 
     public func unregister(_ method: String) {
@@ -155,7 +163,7 @@ public final class Dispatcher<Context> {
                 }
                 return .success(decoded)
             } catch {
-                return .failure(invalidParams(error))
+                return .failure(.invalidParams(decoding: error))
             }
         }
     }
@@ -186,13 +194,8 @@ public final class Dispatcher<Context> {
         do throws(JSONDecodingError) {
             return .success(try JSONValueDecoder(rejectUnknownKeys: true).decode(type, from: value))
         } catch {
-            return .failure(invalidParams(error))
+            return .failure(.invalidParams(decoding: error))
         }
-    }
-
-    private static func invalidParams(_ error: JSONDecodingError) -> RPCError {
-        let path = error.path.isEmpty ? "params" : error.path.hasPrefix("[") ? "params\(error.path)" : "params.\(error.path)"
-        return .invalidParams(path: path, reason: error.reason)
     }
 
     // MARK: - Handling bodies
@@ -200,7 +203,15 @@ public final class Dispatcher<Context> {
     /// Parses, validates and dispatches one received body. `respond` is called once with the whole
     /// encoded reply (a single response or a batch array), or never when nothing needs an answer.
     /// It may be called before `handle` returns (synchronous handlers) or later.
-    public func handle(body: [UInt8], context: Context, respond: @escaping ([UInt8]) -> Void) {
+    public func handle(body: [UInt8], context: Context, respond: @escaping (consuming [UInt8]) -> Void) {
+        // The usual body, one valid request, is read with its params as text; the rest (batches,
+        // responses, anything invalid) is parsed and explained in full.
+        if let request = Message.parseRequest(body: body, maxDepth: maxDepth) {
+            dispatchOutgoing(.text(request), context: context) { response in
+                if let response { respond(response.encoded()) }
+            }
+            return
+        }
         let parsed: ParsedBody
         do throws(InvalidMessage) {
             parsed = try Message.parse(body: body, maxDepth: maxDepth)
@@ -212,7 +223,7 @@ public final class Dispatcher<Context> {
     }
 
     /// `handle(body:…)` for a body parsed elsewhere.
-    public func handle(_ parsed: ParsedBody, context: Context, respond: @escaping ([UInt8]) -> Void) {
+    public func handle(_ parsed: ParsedBody, context: Context, respond: @escaping (consuming [UInt8]) -> Void) {
         switch parsed {
         case .single(let item):
             process(item, context: context) { response in
@@ -229,10 +240,10 @@ public final class Dispatcher<Context> {
     /// Dispatches one validated request. `completion` is called exactly once: with the response,
     /// or with nil for a notification (at once, before its handler runs, since nothing waits for it).
     public func dispatch(_ request: Request, context: Context, completion: @escaping (Response?) -> Void) {
-        dispatchOutgoing(request, context: context) { completion($0?.response) }
+        dispatchOutgoing(.tree(request), context: context) { completion($0?.response) }
     }
 
-    private func dispatchOutgoing(_ request: Request, context: Context, completion: @escaping (OutgoingResponse?) -> Void) {
+    private func dispatchOutgoing(_ request: Incoming, context: Context, completion: @escaping (OutgoingResponse?) -> Void) {
         guard let entry = handlers[request.method] else {
             if let id = request.id {
                 completion(OutgoingResponse(id: id, error: .methodNotFound(request.method, suggestion: closestMethod(to: request.method))))
@@ -247,7 +258,7 @@ public final class Dispatcher<Context> {
         func claim() -> Bool {
             guard once.claim() else {
                 if let onDuplicate {
-                    onDuplicate(request)
+                    onDuplicate(request.tree)
                 } else {
                     assertionFailure("handler for \(request.method) replied twice to id \(request.id?.description ?? "none")")
                 }
@@ -257,12 +268,17 @@ public final class Dispatcher<Context> {
         }
         switch entry {
         case .value(let handler):
-            handler(request, context) { result in
+            handler(request.tree, context) { result in
                 guard claim(), let id = request.id else { return }
                 completion(OutgoingResponse(id: id, result: result.map(OutgoingResponse.Body.value)))
             }
         case .forwarding(let handler):
-            handler(request, context) { result in
+            handler(request.tree, context) { result in
+                guard claim(), let id = request.id else { return }
+                completion(OutgoingResponse(id: id, result: result.map(OutgoingResponse.Body.text)))
+            }
+        case .forwardingText(let handler):
+            handler(request.text, context) { result in
                 guard claim(), let id = request.id else { return }
                 completion(OutgoingResponse(id: id, result: result.map(OutgoingResponse.Body.text)))
             }
@@ -282,7 +298,7 @@ public final class Dispatcher<Context> {
             onResponse?(response, context)
             completion(nil)
         case .success(.request(let request)):
-            dispatchOutgoing(request, context: context, completion: completion)
+            dispatchOutgoing(.tree(request), context: context, completion: completion)
         }
     }
 
@@ -371,7 +387,12 @@ struct OutgoingResponse {
 
     func encoded() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
+        // Room for the envelope and a frame's newline: the text is copied in once, never regrown.
+        if case .success(.text(let raw)) = result {
+            out.reserveCapacity(raw.bytes.count + 64)
+        } else {
+            out.reserveCapacity(64)
+        }
         encode(into: &out)
         return out
     }
@@ -381,9 +402,9 @@ struct OutgoingResponse {
 private final class BatchCollector {
     private var slots: [OutgoingResponse?]
     private var pending: Int
-    private let respond: ([UInt8]) -> Void
+    private let respond: (consuming [UInt8]) -> Void
 
-    init(count: Int, respond: @escaping ([UInt8]) -> Void) {
+    init(count: Int, respond: @escaping (consuming [UInt8]) -> Void) {
         slots = Array(repeating: nil, count: count)
         pending = count
         self.respond = respond
@@ -403,5 +424,41 @@ private final class BatchCollector {
         }
         out.append(UInt8(ascii: "]"))
         respond(out)
+    }
+}
+
+/// A request as it reached `dispatchOutgoing`: params as a tree (a batch element, `dispatch`)
+/// or as text (a single request read by `Message.parseRequest`); each handler gets its kind.
+/// Outside the generic class: a nested type would need its generic metadata looked up per request.
+private enum Incoming {
+    case tree(Request)
+    case text(RawRequest)
+
+    var id: RequestID? {
+        switch self {
+        case .tree(let request): return request.id
+        case .text(let request): return request.id
+        }
+    }
+
+    var method: String {
+        switch self {
+        case .tree(let request): return request.method
+        case .text(let request): return request.method
+        }
+    }
+
+    var tree: Request {
+        switch self {
+        case .tree(let request): return request
+        case .text(let request): return request.request
+        }
+    }
+
+    var text: RawRequest {
+        switch self {
+        case .tree(let request): return RawRequest(request)
+        case .text(let request): return request
+        }
     }
 }

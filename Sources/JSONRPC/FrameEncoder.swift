@@ -6,10 +6,11 @@ public enum FrameEncoder {
     public static let attachmentContentType = "application/octet-stream"
 
     /// One message framed for `framing`: `body\n`, or `Content-Length: N\r\n\r\n` + body.
-    public static func message(_ body: [UInt8], framing: Framing) -> [UInt8] {
+    public static func message(_ body: consuming [UInt8], framing: Framing) -> [UInt8] {
         switch framing {
         case .newlineDelimited:
-            var out = body
+            // A body handed over (a reply just encoded) gets its newline in place, not copied.
+            var out = consume body
             out.append(UInt8(ascii: "\n"))
             return out
         case .header:

@@ -64,6 +64,12 @@ extension RPCError {
         RPCError(code: .invalidParams, data: ["path": .string(path), "reason": .string(reason)])
     }
 
+    /// -32602 for params that did not decode: `data.path` is where (under `params`).
+    public static func invalidParams(decoding error: JSONDecodingError) -> RPCError {
+        let path = error.path.isEmpty ? "params" : error.path.hasPrefix("[") ? "params\(error.path)" : "params.\(error.path)"
+        return .invalidParams(path: path, reason: error.reason)
+    }
+
     /// -32603 with `data.reason`.
     public static func internalError(_ reason: String) -> RPCError {
         RPCError(code: .internalError, data: ["reason": .string(reason)])

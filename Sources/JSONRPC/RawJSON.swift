@@ -32,8 +32,7 @@ public struct RawJSON: Hashable, Sendable {
         // A raw CR or LF can only be whitespace between tokens (strings cannot hold one): drop
         // the whitespace so newline-delimited framing stays intact.
         let hasLineBreak = slice.withUnsafeBufferPointer { text in
-            for byte in text where byte == 0x0A || byte == 0x0D { return true }
-            return false
+            text.baseAddress.map { ByteScan.containsLineBreak($0, from: 0, to: text.count) } ?? false
         }
         bytes = hasLineBreak ? Self.compacted(slice) : Array(slice)
     }
@@ -41,6 +40,22 @@ public struct RawJSON: Hashable, Sendable {
     /// The compact JSON text of `value` (as `JSON.encode`).
     public init(_ value: JSONValue) {
         bytes = JSON.encode(value)
+    }
+
+    /// An object of members whose values are JSON text already, in the order given. The keys
+    /// must differ (a repeated key would make invalid JSON).
+    public init(object members: KeyValuePairs<String, RawJSON>) {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.bytes.count + 4 })
+        for (index, (key, value)) in members.enumerated() {
+            assert(!members.dropFirst(index + 1).contains { $0.key == key }, "RawJSON(object:) given the key \(key) twice")
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONSerializer.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: value.bytes)
+        }
+        out.append(UInt8(ascii: "}"))
+        self.init(validated: out)
     }
 
     /// The value as a tree.
@@ -61,12 +76,35 @@ public struct RawJSON: Hashable, Sendable {
 
     public var isObject: Bool { bytes.first == UInt8(ascii: "{") }
 
+    public var isString: Bool { bytes.first == UInt8(ascii: "\"") }
+
     /// The text as a String.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The value of a top-level member, when this is an object that has it.
     public func member(_ key: String) -> RawJSON? {
         valueRange(of: key).map { RawJSON(validated: Array(bytes[$0])) }
+    }
+
+    /// The top-level members of an object, in order, keys decoded; nil when this is not an
+    /// object. One walk over the text; only the keys and the values' bytes are copied.
+    public func objectMembers() -> [(key: String, value: RawJSON)]? {
+        guard isObject else { return nil }
+        return bytes.withUnsafeBufferPointer { text in
+            var walker = TopLevelMembers(text)
+            var members: [(key: String, value: RawJSON)] = []
+            while let member = walker.next() {
+                let key: String
+                if member.plain {
+                    key = String(decoding: UnsafeBufferPointer(rebasing: text[member.key]), as: UTF8.self)
+                } else {
+                    let literal = Array(text[(member.key.lowerBound - 1)..<(member.key.upperBound + 1)])
+                    key = (try? JSON.parse(literal))?.stringValue ?? ""
+                }
+                members.append((key, RawJSON(validated: Array(text[member.value]))))
+            }
+            return members
+        }
     }
 
     /// The values of several top-level members (nil where absent or not an object).
@@ -113,32 +151,35 @@ public struct RawJSON: Hashable, Sendable {
 
     /// An object with at least one member.
     private var hasMembers: Bool {
-        bytes.withUnsafeBufferPointer { text in
-            var walker = TopLevelMembers(text)
-            return walker.next() != nil
-        }
+        // Valid text: after the brace and any whitespace comes a key's quote or the closing brace.
+        bytes.dropFirst().first { $0 > 0x20 } == UInt8(ascii: "\"")
     }
 
-    /// The byte range of a top-level member's value (nil when absent, or not an object). A key
-    /// written plainly (ASCII, no escapes) is compared as bytes; any other is decoded and compared
-    /// as a String (canonical equivalence, as the parser's dictionary compares keys).
+    /// The byte range of a top-level member's value (nil when absent, or not an object).
     private func valueRange(of name: String) -> Range<Int>? {
         guard isObject else { return nil }
+        return find(name)
+    }
+
+    /// Where a top-level member's value is. A key written plainly (ASCII, no escapes) is compared
+    /// as bytes; any other is decoded and compared as a String (canonical equivalence, as the
+    /// parser's dictionary compares keys). For objects only.
+    private func find(_ name: String) -> Range<Int>? {
         var name = name
         return name.withUTF8 { wanted in
             let asciiName = !wanted.contains { $0 >= 0x80 }
-            return bytes.withUnsafeBufferPointer { text -> Range<Int>? in
+            return bytes.withUnsafeBufferPointer { text in
                 var walker = TopLevelMembers(text)
                 while let member = walker.next() {
+                    let matches: Bool
                     if member.plain && asciiName {
-                        if member.key.count == wanted.count
-                            && UnsafeBufferPointer(rebasing: text[member.key]).elementsEqual(wanted) {
-                            return member.value
-                        }
+                        matches = member.key.count == wanted.count
+                            && UnsafeBufferPointer(rebasing: text[member.key]).elementsEqual(wanted)
                     } else {
                         let literal = Array(text[(member.key.lowerBound - 1)..<(member.key.upperBound + 1)])
-                        if (try? JSON.parse(literal)) == .string(String(decoding: wanted, as: UTF8.self)) { return member.value }
+                        matches = (try? JSON.parse(literal)) == .string(String(decoding: wanted, as: UTF8.self))
                     }
+                    if matches { return member.value }
                 }
                 return nil
             }

@@ -57,11 +57,7 @@ extension Message {
                   let jsonrpcRange = ranges.jsonrpc,
                   (ranges.result == nil) != (ranges.error == nil)
             else { return nil }
-            // The small members are parsed as trees; they were validated with the body.
-            func value(_ range: Range<Int>) -> JSONValue? {
-                var member = JSONParser(bytes: UnsafeBufferPointer(rebasing: buffer[range]), maxDepth: maxDepth)
-                return try? member.parseDocument()
-            }
+            func value(_ range: Range<Int>) -> JSONValue? { envelopeMember(buffer, range, maxDepth: maxDepth) }
             guard value(jsonrpcRange) == .string(version),
                   let idValue = value(idRange), let id = RequestID(json: idValue)
             else { return nil }
@@ -73,5 +69,12 @@ extension Message {
             else { return nil }
             return RawResponse(id: id, result: .failure(error))
         }
+    }
+
+    /// A small envelope member (jsonrpc, id, method, error) of a body `scanEnvelope` validated,
+    /// as a tree.
+    static func envelopeMember(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxDepth: Int) -> JSONValue? {
+        var member = JSONParser(bytes: UnsafeBufferPointer(rebasing: buffer[range]), maxDepth: maxDepth)
+        return try? member.parseDocument()
     }
 }

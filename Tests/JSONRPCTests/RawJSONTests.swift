@@ -200,7 +200,21 @@ import Testing
             expected["checkpoint"] = "c1"
             expected[members.keys.first ?? "k"] = 5
             #expect(try JSON.parse(set.bytes) == .object(expected))
+            // Every member, keys decoded, values as their own text.
+            let listed = try #require(raw.objectMembers())
+            #expect(listed.count == members.count)
+            #expect(Dictionary(listed.map { ($0.key, $0.value.value) }, uniquingKeysWith: { first, _ in first }) == members)
         }
+        #expect(RawJSON(JSONValue.array([1])).objectMembers() == nil)
+        #expect(try RawJSON(validating: Array(#"{"\u0063ode":1}"#.utf8)).objectMembers()?.map(\.key) == ["code"])
+    }
+
+    @Test func objectFromMemberTexts() throws {
+        let code = try RawJSON(validating: Array(#""print(\"é\")\n""#.utf8))
+        let object = RawJSON(object: ["code": code, "capture_limit": RawJSON(.number(5)), "a\"b": RawJSON(.null)])
+        #expect(object.text == #"{"code":"print(\"é\")\n","capture_limit":5,"a\"b":null}"#)
+        #expect(object.value == ["code": "print(\"é\")\n", "capture_limit": 5, "a\"b": .null])
+        #expect(RawJSON(object: [:]).text == "{}")
     }
 
     @Test func fromValue() {
@@ -275,11 +289,88 @@ import Testing
     }
 }
 
+/// `Message.parseRequest` reads every single request with its params as text; whenever it
+/// answers, the answer must be what `Message.parse` says, and for an ordinary request it must
+/// answer (otherwise the fast path would silently not be taken).
+@Suite struct RequestParsingTests {
+    static func checkRequestAgreement(_ body: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let fast = Message.parseRequest(body: body)
+        let full = try? Message.parse(body: body)
+        switch full {
+        case .single(.success(.request(let request)))?:
+            #expect(fast?.request == request, "\(String(decoding: body, as: UTF8.self).debugDescription)",
+                    sourceLocation: sourceLocation)
+        default:
+            #expect(fast == nil, "\(String(decoding: body, as: UTF8.self).debugDescription)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let bodies: [String] = [
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":{"a":1}}"#,
+        #"{"params":[1,"x"],"method":"m","id":"s","jsonrpc":"2.0"}"#,
+        #"{"jsonrpc":"2.0","method":"note"}"#,
+        #"{"jsonrpc":"2.0","id":null,"method":"m"}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":"x"}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":null}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":3}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":7}"#,
+        #"{"jsonrpc":"2.0","id":1}"#,
+        #"{"jsonrpc":"1.0","id":1,"method":"m"}"#,
+        #"{"jsonrpc":"2\u002e0","id":1,"method":"m"}"#,
+        #"{"id":1,"method":"m"}"#,
+        #"{"jsonrpc":"2.0","id":[1],"method":"m"}"#,
+        #"{"jsonrpc":"2.0","id":1.5,"method":"m"}"#,
+        #"{"jsonrpc":"2.0","id":true,"method":"m"}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","method":"n"}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":{"a":1,"a":2}}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","extra":true}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","x":1,"\u0078":2}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","result":1}"#,
+        #"{"jsonrpc":"2.0","id":1,"result":1}"#,
+        #"{"jsonrpc":"2.0","\u006dethod":"m\u00e9","id":1}"#,
+        #"[{"jsonrpc":"2.0","id":1,"method":"m"}]"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":{"code":"a\nb\"c"}}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":{"x":NaN}}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"m","params":{"x":"\ud800"}}"#,
+        " \n{\"jsonrpc\":\"2.0\",\n\"id\":1,\"method\":\"m\",\"params\":{\n\"a\": [1, 2]}}\n ",
+        "1", "null", "", "{", "{}",
+    ]
+
+    @Test func agreesWithFullParsing() {
+        for body in Self.bodies { Self.checkRequestAgreement(Array(body.utf8)) }
+    }
+
+    @Test func deepParamsAreRefusedAsByTheFullParser() {
+        let deep = #"{"jsonrpc":"2.0","id":1,"method":"m","params":"# + String(repeating: "[", count: 200)
+            + String(repeating: "]", count: 200) + "}"
+        #expect(Message.parseRequest(body: Array(deep.utf8), maxDepth: 64) == nil)
+        Self.checkRequestAgreement(Array(deep.utf8))
+    }
+
+    @Test func ordinaryRequestsTakeTheFastPath() throws {
+        let body = #"{"jsonrpc":"2.0","id":4,"method":"script.exec","params":{"session":"s1","code":"a\nb"}}"#
+        let request = try #require(Message.parseRequest(body: Array(body.utf8)))
+        #expect(request.id == 4 && request.method == "script.exec")
+        #expect(request.params?.text == #"{"session":"s1","code":"a\nb"}"#)
+        let note = try #require(Message.parseRequest(body: Array(#"{"jsonrpc":"2.0","method":"n"}"#.utf8)))
+        #expect(note.id == nil && note.params == nil)
+    }
+
+    @Test func encodesTheParamsBytesAsTheyAre() throws {
+        let params = try RawJSON(validating: Array(#"{"z":1,"a":"é\n"}"#.utf8))
+        #expect(String(decoding: RawRequest(id: 9, method: "m", params: params).encoded(), as: UTF8.self)
+            == #"{"id":9,"jsonrpc":"2.0","method":"m","params":{"z":1,"a":"é\n"}}"#)
+        let tree = Request(id: "x", method: "m", params: ["b": [1, .null], "a": true])
+        #expect(RawRequest(tree).encoded() == tree.encoded())
+        #expect(RawRequest(id: nil, method: "n", params: nil).encoded() == Request.notification("n").encoded())
+    }
+}
+
 /// The word-at-a-time scans against the obvious byte loop, with the interesting byte at every
 /// offset from an 8-byte boundary.
 @Suite struct ByteScanTests {
     @Test func scansMatchByteLoops() {
-        let specials: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0xFF]
+        let specials: [UInt8] = [0x00, 0x0A, 0x0B, 0x0D, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0xFF]
         for length in 0..<40 {
             for position in 0..<max(length, 1) {
                 for special in specials {
@@ -292,6 +383,8 @@ import Testing
                             #expect(ByteScan.firstNonPlain(base, from: start, to: length) == plain)
                             let escape = (start..<length).first { bytes[$0] < 0x20 || bytes[$0] == 0x22 || bytes[$0] == 0x5C } ?? length
                             #expect(ByteScan.firstNeedingEscape(base, from: start, to: length) == escape)
+                            let lineBreak = (start..<length).contains { bytes[$0] == 0x0A || bytes[$0] == 0x0D }
+                            #expect(ByteScan.containsLineBreak(base, from: start, to: length) == lineBreak)
                         }
                     }
                 }
