@@ -92,8 +92,8 @@ public final class ClientConnection {
         case .message(let body):
             dispatchingBatch = body.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D } == UInt8(ascii: "[")
             defer { dispatchingBatch = false }
-            dispatcher.handle(body: body, context: self) { [weak self] reply in
-                self?.send(reply)
+            dispatcher.handle(body: body, context: self) { [weak self] (reply: consuming [UInt8]) in
+                self?.send(consume reply)
             }
         case .attachment(_, let bytes):
             // No method takes an attachment from a client yet; say so rather than drop it.
@@ -113,9 +113,9 @@ public final class ClientConnection {
     /// Sends one encoded JSON-RPC message (a response, a batch, or a notification), framed the
     /// way this client chose. Dropped once the connection is closed: a handler that finishes
     /// after its client left has nobody to tell.
-    public func send(_ body: [UInt8]) {
+    public func send(_ body: consuming [UInt8]) {
         guard state != .closed else { return }
-        let frame = FrameEncoder.message(body, framing: parser.framing ?? .newlineDelimited)
+        let frame = FrameEncoder.message(consume body, framing: parser.framing ?? .newlineDelimited)
         do {
             try stream.write(frame)
         } catch {

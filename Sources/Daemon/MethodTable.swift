@@ -30,7 +30,7 @@ public final class MethodTable {
         _ handler: @escaping (M.Params, ClientConnection, @escaping (Result<M.Result, RPCError>) -> Void) -> Void
     ) {
         dispatcher.register(method, withRequest: { [unowned self] params, request, connection, reply in
-            self.run(request, on: connection, reply: reply) { settle in handler(params, connection, settle) }
+            self.run(request.id, on: connection, reply: reply) { settle in handler(params, connection, settle) }
         })
     }
 
@@ -41,7 +41,7 @@ public final class MethodTable {
         withRequestID handler: @escaping (M.Params, RequestID?, ClientConnection, @escaping (Result<M.Result, RPCError>) -> Void) -> Void
     ) {
         dispatcher.register(method, withRequest: { [unowned self] params, request, connection, reply in
-            self.run(request, on: connection, reply: reply) { settle in handler(params, request.id, connection, settle) }
+            self.run(request.id, on: connection, reply: reply) { settle in handler(params, request.id, connection, settle) }
         })
     }
 
@@ -53,8 +53,20 @@ public final class MethodTable {
         _ handler: @escaping (M.Params, RequestID?, ClientConnection, @escaping (Result<RawJSON, RPCError>) -> Void) -> Void
     ) {
         dispatcher.registerForwarding(method) { [unowned self] params, request, connection, reply in
-            self.run(request, on: connection, reply: reply) { settle in handler(params, request.id, connection, settle) }
+            self.run(request.id, on: connection, reply: reply) { settle in handler(params, request.id, connection, settle) }
         }
+    }
+
+    /// Registers a method whose params and result are both JSON text passed on (script.exec:
+    /// the code goes to the worker as the client wrote it, RawRequest.swift). The handler decodes
+    /// the params itself and also gets the request's id.
+    public func registerForwarding<M: RPCMethod>(
+        _ method: M.Type,
+        paramsText handler: @escaping (RawJSON?, RequestID?, ClientConnection, @escaping (Result<RawJSON, RPCError>) -> Void) -> Void
+    ) {
+        dispatcher.registerForwarding(M.name, paramsText: { [unowned self] request, connection, reply in
+            self.run(request.id, on: connection, reply: reply) { settle in handler(request.params, request.id, connection, settle) }
+        })
     }
 
     /// Registers an untyped method (the JSON-RPC specification's examples in the transcript
@@ -64,22 +76,22 @@ public final class MethodTable {
         _ handler: @escaping (Request, ClientConnection, @escaping (Result<JSONValue, RPCError>) -> Void) -> Void
     ) {
         dispatcher.register(name) { [unowned self] request, connection, reply in
-            self.run(request, on: connection, reply: reply) { settle in handler(request, connection, settle) }
+            self.run(request.id, on: connection, reply: reply) { settle in handler(request, connection, settle) }
         }
     }
 
     private func run<T>(
-        _ request: Request, on connection: ClientConnection,
+        _ id: RequestID?, on connection: ClientConnection,
         reply: @escaping (Result<T, RPCError>) -> Void,
         _ body: (@escaping (Result<T, RPCError>) -> Void) -> Void
     ) {
         if let refusal { return reply(.failure(refusal)) }
-        if let id = request.id {
+        if let id {
             guard connection.inFlightIDs.insert(id) else {
                 return reply(.failure(.invalidRequest("duplicate_id")))
             }
         }
-        let pending = TypedPendingRequest(table: self, id: request.id, connection: connection, reply: reply)
+        let pending = TypedPendingRequest(table: self, id: id, connection: connection, reply: reply)
         body { result in pending.settle(result) }
         if !pending.settled { link(pending) }
     }

@@ -177,7 +177,7 @@ final class RenderJob {
             }
             instance.onNotification = self.notificationHandler(instance: instance, output: output)
             let params = self.plan.workerParams(pass: item.pass, indices: item.indices, outputDirectory: output.path)
-            self.table.runRaw(self.session, method: RenderViews.name, params: params, timeoutMilliseconds: self.remainingMilliseconds()) { result in
+            self.table.runRaw(self.session, method: RenderViews.name, params: RawJSON(params), timeoutMilliseconds: self.remainingMilliseconds()) { result in
                 instance.onNotification = nil
                 self.sessionBusy = false
                 switch result {

@@ -2,6 +2,7 @@ import BlenderdProtocol
 import Foundation
 import InstancePool
 import JSONRPC
+import UVCore
 
 /// A client's exclusive lease of one Blender instance's scene.
 ///
@@ -44,6 +45,8 @@ final class Session {
     var running: (connection: Int, request: RequestID)?
     /// request.cancel asked for the running request: its failure is reported -32006.
     var cancelRequested = false
+    /// request.cancel's escalation (SIGTERM, then SIGKILL) while the worker ignores SIGINT.
+    var cancelTimer: UVCore.Timer?
     /// A restore into a fresh instance is still running after its error was answered: the next
     /// operation waits for it.
     var recoveryInFlight = false
@@ -140,5 +143,11 @@ enum OperationPhase {
 struct PendingJournalLine {
     let sequence: Int
     let at: Date
-    let makeEntry: () -> [String: JSONValue]
+    let makeEntry: () -> JournalEntry
+}
+
+/// A journal line's members; a script's code is kept as the client's JSON text.
+struct JournalEntry {
+    var members: [String: JSONValue]
+    var code: RawJSON?
 }

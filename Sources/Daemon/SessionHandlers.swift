@@ -28,13 +28,19 @@ extension Daemon {
         table.register(SessionResume.self) { params, connection, reply in
             sessions.resume(params, on: connection, reply)
         }
-        table.registerForwarding(ScriptExec.self, { params, requestID, connection, reply in
-            var forwarded: [String: JSONValue] = ["code": .string(params.code)]
+        table.registerForwarding(ScriptExec.self, paramsText: { text, requestID, connection, reply in
+            let params: ForwardedExecParams
+            switch ForwardedExecParams.decode(text) {
+            case .success(let decoded): params = decoded
+            case .failure(let error): return reply(.failure(error))
+            }
+            // The code goes to the worker as the client's JSON text (RawRequest.swift).
+            var forwarded = RawJSON(object: ["code": params.code])
             if let limit = params.captureLimit {
                 guard limit >= 0, limit <= Self.maxCaptureBytes else {
                     return reply(.failure(.invalidParams(path: "params.capture_limit", reason: "must be in 0...\(Self.maxCaptureBytes) bytes")))
                 }
-                forwarded["capture_limit"] = .number(JSONNumber(limit))
+                forwarded = RawJSON(object: ["code": params.code, "capture_limit": RawJSON(.number(JSONNumber(limit)))])
             }
             var timeout: Int?
             if let seconds = params.timeoutS {
@@ -43,7 +49,7 @@ extension Daemon {
                 }
                 timeout = Int(seconds * 1000)
             }
-            sessions.callRaw(params.session, on: connection, request: requestID, method: ScriptExec.name, params: .object(forwarded),
+            sessions.callRaw(params.session, on: connection, request: requestID, method: ScriptExec.name, params: forwarded,
                           timeoutMilliseconds: timeout, reply)
         })
         table.registerForwarding(SceneInfo.self, { params, requestID, connection, reply in
@@ -56,11 +62,11 @@ extension Daemon {
             var forwarded: [String: JSONValue] = [:]
             if let offset = params.offset { forwarded["offset"] = .number(JSONNumber(offset)) }
             if let limit = params.limit { forwarded["limit"] = .number(JSONNumber(limit)) }
-            sessions.callRaw(params.session, on: connection, request: requestID, method: SceneInfo.name, params: .object(forwarded),
+            sessions.callRaw(params.session, on: connection, request: requestID, method: SceneInfo.name, params: RawJSON(.object(forwarded)),
                           timeoutMilliseconds: nil, reply)
         })
         table.registerForwarding(SceneObject.self, { params, requestID, connection, reply in
-            sessions.callRaw(params.session, on: connection, request: requestID, method: SceneObject.name, params: ["name": .string(params.name)],
+            sessions.callRaw(params.session, on: connection, request: requestID, method: SceneObject.name, params: RawJSON(["name": .string(params.name)]),
                           timeoutMilliseconds: nil, reply)
         })
         table.register(SceneCheckpoint.self, withRequestID: { params, requestID, connection, reply in
@@ -79,7 +85,7 @@ extension Daemon {
             reply(sessions.cancel(params.id, on: connection))
         }
         table.registerForwarding(APIDescribe.self, { params, requestID, connection, reply in
-            sessions.callRaw(params.session, on: connection, request: requestID, method: APIDescribe.name, params: ["target": .string(params.target)],
+            sessions.callRaw(params.session, on: connection, request: requestID, method: APIDescribe.name, params: RawJSON(["target": .string(params.target)]),
                           timeoutMilliseconds: nil, reply)
         })
     }

@@ -82,7 +82,7 @@ extension SessionTable {
                 }
                 var forwarded: [String: JSONValue] = ["format": .string(params.format), "path": .string(output.file("scene.\(fileExtension)"))]
                 if let selection = params.selection { forwarded["selection"] = .array(selection.map { .string($0) }) }
-                self.runRaw(session, method: SceneExport.name, params: .object(forwarded), timeoutMilliseconds: timeout) { result in
+                self.runRaw(session, method: SceneExport.name, params: RawJSON(.object(forwarded)), timeoutMilliseconds: timeout) { result in
                     defer {
                         output.close()
                         parent.removeDirectory(name)

@@ -86,16 +86,18 @@ extension SessionTable {
     /// One journal line for a call on the session's scene: the code of a script, the outcome,
     /// the checkpoint it produced. `result` is the worker's text: only its checkpoint and
     /// duration are read, and only when the line is written.
-    func journal(_ session: Session, method: String, params: JSONValue, result: Result<RawJSON, RPCError>) {
-        journal(session) { Self.journalEntry(method: method, params: params, result: Self.journalView(result)) }
+    func journal(_ session: Session, method: String, params: RawJSON, result: Result<RawJSON, RPCError>) {
+        journal(session) { Self.journalEntry(method: method, code: params.member("code"), result: Self.journalView(result)) }
     }
 
     func journal(_ session: Session, method: String, params: JSONValue, result: Result<JSONValue, RPCError>) {
-        journal(session) { Self.journalEntry(method: method, params: params, result: result) }
+        journal(session) {
+            Self.journalEntry(method: method, code: params["code"].map(RawJSON.init), bytes: params["bytes"], result: result)
+        }
     }
 
     func journal(_ session: Session, entry: [String: JSONValue]) {
-        journal(session) { entry }
+        journal(session) { JournalEntry(members: entry) }
     }
 
     /// Queues a journal line (numbered and timestamped now, written by `flushJournal`).
@@ -108,7 +110,7 @@ extension SessionTable {
     /// script.exec's instructions plus a system call. A `kill -9` of the daemon loses at most
     /// the lines of its last `journalFlushMilliseconds`; checkpoints and session.json are still
     /// written before the reply.
-    private func journal(_ session: Session, _ makeEntry: @escaping () -> [String: JSONValue]) {
+    private func journal(_ session: Session, _ makeEntry: @escaping () -> JournalEntry) {
         guard !session.directory.isEmpty else { return }
         session.journalSequence += 1
         if session.pendingJournal.isEmpty { sessionsWithJournalLines.append(session) }
@@ -141,13 +143,19 @@ extension SessionTable {
         let lines = session.pendingJournal
         session.pendingJournal = []
         guard !lines.isEmpty, !session.directory.isEmpty else { return }
-        var text = ""
+        var text: [UInt8] = []
         for line in lines {
             var entry = line.makeEntry()
-            entry["seq"] = .number(JSONNumber(line.sequence))
-            entry["at"] = .string(Session.rfc3339(line.at))
-            text += JSON.string(.object(entry))
-            text += "\n"
+            entry.members["seq"] = .number(JSONNumber(line.sequence))
+            entry.members["at"] = .string(Session.rfc3339(line.at))
+            var encoded = JSON.encode(.object(entry.members))
+            if let code = entry.code {
+                // The code as the client sent it, last (never re-escaped): `…,"code":"…"}`.
+                encoded.removeLast()
+                encoded += Array(#","code":"#.utf8) + code.bytes + [UInt8(ascii: "}")]
+            }
+            text += encoded
+            text.append(0x0A)
         }
         if session.journalDescriptor < 0 {
             let path = session.directory + "/journal.jsonl"
@@ -158,7 +166,7 @@ extension SessionTable {
             }
         }
         let fd = session.journalDescriptor
-        var bytes = Array(text.utf8)[...]
+        var bytes = text[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if written <= 0 { break }
@@ -174,10 +182,10 @@ extension SessionTable {
         closeJournal(session)
     }
 
-    static func journalEntry(method: String, params: JSONValue, result: Result<JSONValue, RPCError>) -> [String: JSONValue] {
+    static func journalEntry(method: String, code: RawJSON?, bytes: JSONValue? = nil,
+                             result: Result<JSONValue, RPCError>) -> JournalEntry {
         var entry: [String: JSONValue] = ["method": .string(method)]
-        if let code = params["code"] { entry["code"] = code }
-        if let bytes = params["bytes"] { entry["bytes"] = bytes }
+        if let bytes { entry["bytes"] = bytes }
         switch result {
         case .success(let value):
             entry["ok"] = true
@@ -189,7 +197,7 @@ extension SessionTable {
             if let type = error.data?["type"] { entry["type"] = type }
             if let restored = error.data?["restored_checkpoint"] { entry["restored_checkpoint"] = restored }
         }
-        return entry
+        return JournalEntry(members: entry, code: code)
     }
 
     /// Reads the sessions a previous run left (detached, instance-less, restoring on first use).

@@ -115,7 +115,7 @@ extension SessionTable {
             instance.kill(reason: "request.cancel (no timer for the grace period)")
             return
         }
-        cancelTimers[session.id] = timer
+        session.cancelTimer = timer
         var stage = 0
         try? timer.start(after: firstAfter ?? cancelGraceMilliseconds, repeat: cancelGraceMilliseconds) { [weak self, weak instance] in
             guard let self, let instance, session.cancelRequested, instance.state != .dead else {
@@ -135,6 +135,7 @@ extension SessionTable {
     }
 
     func stopCancelEscalation(_ session: Session) {
-        cancelTimers.removeValue(forKey: session.id)?.close(nil)
+        session.cancelTimer?.close(nil)
+        session.cancelTimer = nil
     }
 }

@@ -22,7 +22,6 @@ final class SessionTable {
     let keepCheckpoints: Int
     /// request.cancel: SIGINT, then SIGTERM after this, then SIGKILL after as long again.
     let cancelGraceMilliseconds: Int
-    var cancelTimers: [String: UVCore.Timer] = [:]
     /// Sessions with journal lines queued, and the timer that writes them (`journal`).
     var sessionsWithJournalLines: [Session] = []
     var journalTimer: UVCore.Timer?
@@ -171,8 +170,6 @@ final class SessionTable {
     /// Daemon shutdown: instances go back to the pool, sessions stay on disk for the next run.
     func closeAll() {
         for session in Array(sessions.values) { end(session, reason: "daemon shutting down", state: .closed, keepOnDisk: true) }
-        for timer in cancelTimers.values { timer.close(nil) }
-        cancelTimers = [:]
         sweepTimer?.close(nil)
         sweepTimer = nil
         flushJournal()
@@ -191,15 +188,16 @@ final class SessionTable {
         _ id: String, on connection: ClientConnection, request: RequestID? = nil, method: String, params: JSONValue,
         timeoutMilliseconds: Int?, _ reply: @escaping (Result<JSONValue, RPCError>) -> Void
     ) {
-        callRaw(id, on: connection, request: request, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) {
+        callRaw(id, on: connection, request: request, method: method, params: RawJSON(params), timeoutMilliseconds: timeoutMilliseconds) {
             reply($0.map(\.value))
         }
     }
 
-    /// `call` with the result as the worker's JSON text (RawJSON.swift): validated, not parsed, and
-    /// sent to the client as it is; the checkpoint member is spliced in.
+    /// `call` with params and result as JSON text (RawJSON.swift): the params go to the worker as
+    /// they are; the result is validated, not parsed, and sent to the client as it is, with the
+    /// checkpoint member spliced in.
     func callRaw(
-        _ id: String, on connection: ClientConnection, request: RequestID? = nil, method: String, params: JSONValue,
+        _ id: String, on connection: ClientConnection, request: RequestID? = nil, method: String, params: RawJSON,
         timeoutMilliseconds: Int?, _ reply: @escaping (Result<RawJSON, RPCError>) -> Void
     ) {
         let session: Session
@@ -251,7 +249,7 @@ final class SessionTable {
     /// operation queue.
     func run(_ session: Session, method: String, params: JSONValue, timeoutMilliseconds: Int?,
              _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
-        runRaw(session, method: method, params: params, timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
+        runRaw(session, method: method, params: RawJSON(params), timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
     }
 
     /// What `journal(_:method:params:result:)` reads from a success (its checkpoint and
@@ -267,8 +265,8 @@ final class SessionTable {
         }
     }
 
-    /// `run` with the result as the worker's JSON text.
-    func runRaw(_ session: Session, method: String, params: JSONValue, timeoutMilliseconds: Int?,
+    /// `run` with params and result as JSON text.
+    func runRaw(_ session: Session, method: String, params: RawJSON, timeoutMilliseconds: Int?,
                 _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
         session.phase = .leasing
         withInstance(session) { [unowned self] leased in

@@ -153,12 +153,18 @@ public final class Instance {
     /// -32005. The completion can run before `call` returns in those cases.
     public func call(_ method: String, params: JSONValue = [:], timeoutMilliseconds: Int?,
                      _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
-        callRaw(method, params: params, timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
+        callRaw(method, params: RawJSON(params), timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
     }
 
     /// `call`, with the result as the JSON text the worker sent: validated, not parsed, so it can
     /// be forwarded to a client as it is (and changed with `RawJSON.settingMembers`).
     public func callRaw(_ method: String, params: JSONValue = [:], timeoutMilliseconds: Int?,
+                        _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
+        callRaw(method, params: RawJSON(params), timeoutMilliseconds: timeoutMilliseconds, completion)
+    }
+
+    /// `callRaw` with the params as JSON text, sent as they are (a client's script.exec code).
+    public func callRaw(_ method: String, params: RawJSON, timeoutMilliseconds: Int?,
                         _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
         switch state {
         case .ready, .busy:
@@ -175,10 +181,10 @@ public final class Instance {
     /// `call` without the state check: the pool's own calls (reset, ping, shutdown).
     func perform(_ method: String, params: JSONValue = [:], timeoutMilliseconds: Int?,
                  _ completion: @escaping (Result<JSONValue, RPCError>) -> Void) {
-        send(method, params: params, timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
+        send(method, params: RawJSON(params), timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
     }
 
-    private func send(_ method: String, params: JSONValue, timeoutMilliseconds: Int?,
+    private func send(_ method: String, params: RawJSON, timeoutMilliseconds: Int?,
                       _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {
         guard let channel, channel.isOpen, state != .dead else {
             completion(.failure(crashError(method: method, reason: death?.reason ?? killReason ?? "the worker channel is closed")))

@@ -12,12 +12,11 @@ import UVCore
 final class WorkerChannel {
     struct Call {
         let method: String
-        let params: JSONValue
+        let params: RawJSON
         let timeoutMilliseconds: Int?
         /// Gets the worker's result as the JSON text it sent (RawJSON.swift).
         let completion: (Result<RawJSON, RPCError>) -> Void
         var id = 0
-        var sentAtNanoseconds: UInt64 = 0
     }
 
     private let loop: EventLoop
@@ -36,8 +35,6 @@ final class WorkerChannel {
     var onIncoming: ((Request) -> Void)?
     /// Something odd but survivable (a response nobody waits for), for the log.
     var onAnomaly: ((String) -> Void)?
-    /// Measured round trip of each completed call, for statistics.
-    var onCompleted: ((Call, UInt64) -> Void)?
 
     init(loop: EventLoop, transport: any WorkerTransport) {
         self.loop = loop
@@ -70,7 +67,6 @@ final class WorkerChannel {
         }
         inFlight = nil
         timer?.stop()
-        onCompleted?(current, EventLoop.hrtimeNanoseconds() &- current.sentAtNanoseconds)
         // Send the next one before completing, so a call made from inside the completion
         // queues behind calls that were already waiting.
         sendNextIfIdle()
@@ -101,10 +97,11 @@ final class WorkerChannel {
         var call = waiting.removeFirst()
         call.id = nextID
         nextID += 1
-        call.sentAtNanoseconds = EventLoop.hrtimeNanoseconds()
         inFlight = call
-        if let timeout = call.timeoutMilliseconds { armTimer(timeout) }
-        transport.send(Request(id: .number(JSONNumber(call.id)), method: call.method, params: call.params).encoded())
+        transport.send(RawRequest(id: .number(JSONNumber(call.id)), method: call.method, params: call.params).encoded())
+        // After the send: the worker starts while the timer is armed (microseconds the timeout
+        // does not count). A send that failed at once has already failed the call.
+        if isOpen, inFlight != nil, let timeout = call.timeoutMilliseconds { armTimer(timeout) }
     }
 
     private func armTimer(_ milliseconds: Int) {

@@ -119,6 +119,46 @@ struct ParamsDecodingTests {
         }
     }
 
+    /// script.exec as the daemon forwards it (code kept as text) decodes every params text as
+    /// the typed decoder does: the same values, the same errors.
+    @Test func forwardedExecParamsMatchTheTypedDecoder() throws {
+        let texts = [
+            #"{"session":"s","code":"import bpy\nprint(\"é\")\n"}"#, #"{"code":"c","session":"s","timeout_s":2.5}"#,
+            #"{"session":"s","code":"c","capture_limit":1024}"#, #"{ "session" : "s" , "code" : "a\tb" }"#,
+            #"{"session":"s","\u0063ode":"c"}"#, #"{"code":"c"}"#, #"{"session":"s"}"#, "{}", "[]", #"["s","c"]"#,
+            #"{"session":"s","code":3}"#, #"{"session":"s","code":null}"#, #"{"session":"s","code":["c"]}"#,
+            #"{"session":1,"code":"c"}"#, #"{"session":"s","code":"c","zz":1,"aa":2}"#, #"{"aa":1,"code":"c","session":"s"}"#,
+            #"{"session":"s","code":"c","timeout_s":"2"}"#, #"{"session":"s","code":"c","capture_limit":1.5}"#,
+            #"{"session":"s","code":"c","capture_limit":null}"#,
+        ]
+        for text in texts {
+            let raw = try RawJSON(validating: Array(text.utf8))
+            let forwarded = ForwardedExecParams.decode(raw)
+            let typed = Dispatcher<ClientConnection>.decodeParams(ScriptExec.Params.self, from: raw.value)
+            switch (forwarded, typed) {
+            case (.success(let fast), .success(let params)):
+                #expect(fast.code.value == .string(params.code), "\(text)")
+                #expect(fast.session == params.session && fast.timeoutS == params.timeoutS
+                        && fast.captureLimit == params.captureLimit, "\(text)")
+            case (.failure(let fast), .failure(let error)):
+                #expect(fast == error, "\(text)")
+            default:
+                Issue.record("\(text): forwarded \(forwarded), typed \(typed)")
+            }
+        }
+        // No params at all: the typed decoder's error too.
+        guard case .failure(let none) = ForwardedExecParams.decode(nil),
+              case .failure(let typedNone) = Dispatcher<ClientConnection>.decodeParams(ScriptExec.Params.self, from: nil) else {
+            Issue.record("script.exec without params was accepted")
+            return
+        }
+        #expect(none == typedNone)
+        // The code is passed on as the client wrote it, escapes and all.
+        let written = #"{"session":"s","code":"print(\"\u00e9\")\n"}"#
+        let code = try ForwardedExecParams.decode(RawJSON(validating: Array(written.utf8))).get().code
+        #expect(code.text == #""print(\"\u00e9\")\n""#)
+    }
+
     /// A field added to ScriptExec.Params must be added to the hand-written decoder too.
     @Test func scriptExecHasTheFieldsTheDecoderReads() {
         let labels = Mirror(reflecting: ScriptExec.Params(session: "s", code: "c")).children.compactMap(\.label)
