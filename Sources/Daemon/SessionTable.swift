@@ -223,12 +223,12 @@ final class SessionTable {
                 }
                 guard case .success(let value) = result, Self.changesScene(method) else { return finish(result) }
                 guard session.checkpointPolicy == .auto, let instance = session.instance else {
-                    return finish(.success(value.settingMembers(["checkpoint": .null])))
+                    return finish(.success(value.settingMember("checkpoint", .null)))
                 }
                 self.saveCheckpoint(session, on: instance, label: nil, auto: true) { saved in
                     switch saved {
                     case .success(let checkpoint):
-                        finish(.success(value.settingMembers(["checkpoint": .string(checkpoint.id)])))
+                        finish(.success(value.settingMember("checkpoint", .string(checkpoint.id))))
                     case .failure(let error):
                         self.logger.error("automatic checkpoint failed: \(error)", metadata: ["session": "\(session.id)"])
                         finish(.success(value.settingMembers([

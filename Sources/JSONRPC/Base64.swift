@@ -119,28 +119,4 @@ extension RawJSON {
         out.append(UInt8(ascii: "]"))
         return RawJSON(validated: out)
     }
-
-    /// This object with the member `key` set to `value`, which is already JSON text: a large
-    /// value (an inline file) is copied once, never parsed or serialised. Replaces an existing
-    /// member of that name; anything but an object is returned unchanged.
-    public func settingMember(_ key: String, raw value: RawJSON) -> RawJSON {
-        guard isObject else { return self }
-        let trimmed = member(key) == nil ? self : settingMembers([key: .null]).removingNullMember(key)
-        var out: [UInt8] = []
-        out.reserveCapacity(trimmed.bytes.count + key.utf8.count + value.bytes.count + 4)
-        out.append(contentsOf: trimmed.bytes.dropLast())  // all but the closing brace
-        if trimmed.bytes.count > 2 { out.append(UInt8(ascii: ",")) }
-        JSONSerializer.writeString(key, into: &out)
-        out.append(UInt8(ascii: ":"))
-        out.append(contentsOf: value.bytes)
-        out.append(UInt8(ascii: "}"))
-        return RawJSON(validated: out)
-    }
-
-    /// The object without its member `key` (which must hold null), for `settingMember(_:raw:)`.
-    private func removingNullMember(_ key: String) -> RawJSON {
-        guard case .object(var members)? = try? parsed() else { return self }
-        members[key] = nil
-        return RawJSON(.object(members))
-    }
 }

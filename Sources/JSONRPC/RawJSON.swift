@@ -144,9 +144,38 @@ public struct RawJSON: Hashable, Sendable {
         return RawJSON(validated: out)
     }
 
-    /// `settingMembers` for one member.
+    /// `settingMembers` for one member, in one walk and one allocation (the checkpoint member
+    /// of every forwarded script.exec result).
     public func settingMember(_ key: String, _ value: JSONValue) -> RawJSON {
-        settingMembers([key: value])
+        setting(key, reserving: 16) { JSONSerializer.write(value, into: &$0) }
+    }
+
+    /// This object with the member `key` set to `value`, which is already JSON text: a large
+    /// value (an inline file) is copied once, never parsed or serialised. Replaces an existing
+    /// member of that name; anything but an object is returned unchanged.
+    public func settingMember(_ key: String, raw value: RawJSON) -> RawJSON {
+        setting(key, reserving: value.bytes.count) { $0.append(contentsOf: value.bytes) }
+    }
+
+    /// This object with the member `key`'s value replaced in place, or the member added at the
+    /// end, the value written by `write`; anything but an object is returned unchanged.
+    private func setting(_ key: String, reserving valueBytes: Int, _ write: (inout [UInt8]) -> Void) -> RawJSON {
+        guard isObject else { return self }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + key.utf8.count + valueBytes + 4)
+        if let range = find(key) {
+            out.append(contentsOf: bytes[..<range.lowerBound])
+            write(&out)
+            out.append(contentsOf: bytes[range.upperBound...])
+        } else {
+            out.append(contentsOf: bytes.dropLast())  // all but the closing brace
+            if hasMembers { out.append(UInt8(ascii: ",")) }
+            JSONSerializer.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(&out)
+            out.append(UInt8(ascii: "}"))
+        }
+        return RawJSON(validated: out)
     }
 
     /// An object with at least one member.

@@ -69,9 +69,15 @@ extension Message {
                 guard let idValue = value(idRange), let valid = RequestID(json: idValue) else { return nil }
                 id = valid
             }
-            guard value(jsonrpcRange) == .string(version),
-                  case .string(let method)? = value(methodRange)
-            else { return nil }
+            // jsonrpc and method are nearly always plain strings: compared and copied as bytes.
+            guard plainString(buffer, jsonrpcRange) == version || value(jsonrpcRange) == .string(version) else { return nil }
+            let method: String
+            if let plain = plainString(buffer, methodRange) {
+                method = plain
+            } else {
+                guard case .string(let decoded)? = value(methodRange) else { return nil }
+                method = decoded
+            }
             var params: RawJSON?
             if let paramsRange = ranges.params {
                 // By name or by position; any other type is an invalid request `parse` explains.
@@ -81,5 +87,13 @@ extension Message {
             }
             return RawRequest(id: id, method: method, params: params)
         }
+    }
+
+    /// The string a validated literal at `range` holds, when it is plain ASCII without escapes.
+    private static func plainString(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        guard range.count >= 2, let base = buffer.baseAddress, base[range.lowerBound] == UInt8(ascii: "\""),
+              ByteScan.firstNonPlain(base, from: range.lowerBound + 1, to: range.upperBound) == range.upperBound - 1
+        else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[(range.lowerBound + 1)..<(range.upperBound - 1)]), as: UTF8.self)
     }
 }

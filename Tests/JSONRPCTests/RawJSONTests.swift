@@ -200,6 +200,13 @@ import Testing
             expected["checkpoint"] = "c1"
             expected[members.keys.first ?? "k"] = 5
             #expect(try JSON.parse(set.bytes) == .object(expected))
+            // One member set, present or not, as a value or as text.
+            for key in keys {
+                var one = members
+                one[key] = 5
+                #expect(try JSON.parse(raw.settingMember(key, 5).bytes) == .object(one))
+                #expect(try JSON.parse(raw.settingMember(key, raw: RawJSON(.number(5))).bytes) == .object(one))
+            }
             // Every member, keys decoded, values as their own text.
             let listed = try #require(raw.objectMembers())
             #expect(listed.count == members.count)
