@@ -273,7 +273,10 @@ extension SessionTable {
         recover(session, from: instance, lost: lost) { [unowned self] recovery in
             timer?.close(nil)
             session.recoveryInFlight = false
-            if answered, let problem = recovery.error, target != nil {
+            // The error went out saying the restore was pending and the restore failed: the next
+            // call is told, unless the restore's own instance died, which makes the next lease
+            // restore again (a second kill mid-restore, as the fault soak does).
+            if answered, let problem = recovery.error, target != nil, !session.needsRestore {
                 session.pendingRestoreError = problem
             }
             answer(recovery.checkpoint, recovery.error, false)

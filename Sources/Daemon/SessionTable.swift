@@ -384,6 +384,9 @@ final class SessionTable {
                             self.logger.error("could not restore checkpoint \(checkpoint) into a fresh instance: \(error)",
                                               metadata: ["session": "\(session.id)"])
                             session.lastRecovery = (nil, error.data?["reason"]?.stringValue ?? error.message)
+                            // Killed or timed out while loading: that instance is gone too, and the
+                            // session's next lease loads the checkpoint again.
+                            if error.code == .instanceCrashed || error.code == .timeout { session.needsRestore = true }
                         } else {
                             session.lastRecovery = (checkpoint, nil)
                         }

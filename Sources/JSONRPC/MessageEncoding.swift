@@ -12,6 +12,11 @@ extension Request {
     }
 
     public func encode(into out: inout [UInt8]) {
+        Self.encode(id: id, method: method, into: &out, params: params.map { params in { JSONSerializer.write(params, into: &$0) } })
+    }
+
+    /// The request envelope, the params written by `params` (a tree here, text in RawRequest).
+    static func encode(id: RequestID?, method: String, into out: inout [UInt8], params: ((inout [UInt8]) -> Void)?) {
         out.append(UInt8(ascii: "{"))
         if let id {
             JSONSerializer.appendASCII("\"id\":", to: &out)
@@ -22,7 +27,7 @@ extension Request {
         JSONSerializer.writeString(method, into: &out)
         if let params {
             JSONSerializer.appendASCII(",\"params\":", to: &out)
-            JSONSerializer.write(params, into: &out)
+            params(&out)
         }
         out.append(UInt8(ascii: "}"))
     }

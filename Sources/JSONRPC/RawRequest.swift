@@ -33,19 +33,7 @@ public struct RawRequest: Hashable, Sendable {
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity((params?.bytes.count ?? 0) + method.utf8.count + 48)
-        out.append(UInt8(ascii: "{"))
-        if let id {
-            JSONSerializer.appendASCII("\"id\":", to: &out)
-            JSONSerializer.write(id.json, into: &out)
-            out.append(UInt8(ascii: ","))
-        }
-        JSONSerializer.appendASCII("\"jsonrpc\":\"2.0\",\"method\":", to: &out)
-        JSONSerializer.writeString(method, into: &out)
-        if let params {
-            JSONSerializer.appendASCII(",\"params\":", to: &out)
-            out.append(contentsOf: params.bytes)
-        }
-        out.append(UInt8(ascii: "}"))
+        Request.encode(id: id, method: method, into: &out, params: params.map { params in { $0.append(contentsOf: params.bytes) } })
         return out
     }
 }
