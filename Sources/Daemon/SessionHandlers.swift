@@ -34,14 +34,13 @@ extension Daemon {
             case .success(let decoded): params = decoded
             case .failure(let error): return reply(.failure(error))
             }
-            // The code goes to the worker as the client's JSON text (RawRequest.swift).
-            var forwarded = RawJSON(object: ["code": params.code])
-            if let limit = params.captureLimit {
-                guard limit >= 0, limit <= Self.maxCaptureBytes else {
-                    return reply(.failure(.invalidParams(path: "params.capture_limit", reason: "must be in 0...\(Self.maxCaptureBytes) bytes")))
-                }
-                forwarded = RawJSON(object: ["code": params.code, "capture_limit": RawJSON(.number(JSONNumber(limit)))])
+            if let limit = params.captureLimit, !(0...Self.maxCaptureBytes).contains(limit) {
+                return reply(.failure(.invalidParams(path: "params.capture_limit", reason: "must be in 0...\(Self.maxCaptureBytes) bytes")))
             }
+            // The code goes to the worker as the client's JSON text (RawRequest.swift).
+            let forwarded = params.captureLimit.map { limit in
+                RawJSON(object: ["code": params.code, "capture_limit": RawJSON(.number(JSONNumber(limit)))])
+            } ?? RawJSON(object: ["code": params.code])
             var timeout: Int?
             if let seconds = params.timeoutS {
                 guard seconds > 0, seconds <= Self.maxSeconds else {

@@ -26,54 +26,45 @@ enum ByteScan {
     /// character, `"`, `\`, or a byte >= 0x80 (which needs UTF-8 validation); `end` if none.
     @inline(__always)
     static func firstNonPlain(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
-        var i = start
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= end {
-            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if (hasByteBelow(word, 0x20) | hasByte(word, 0x22) | hasByte(word, 0x5C) | (word & highs)) != 0 { break }
-            i += 8
-        }
-        while i < end {
-            let byte = base[i]
-            if byte < 0x20 || byte >= 0x80 || byte == 0x22 || byte == 0x5C { return i }
-            i += 1
-        }
-        return end
+        first(base, from: start, to: end,
+              word: { hasByteBelow($0, 0x20) | hasByte($0, 0x22) | hasByte($0, 0x5C) | ($0 & highs) },
+              byte: { $0 < 0x20 || $0 >= 0x80 || $0 == 0x22 || $0 == 0x5C })
     }
 
     /// The first index in `start..<end` whose byte must be escaped in JSON output: a control
     /// character, `"` or `\`; `end` if none.
     @inline(__always)
     static func firstNeedingEscape(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
-        var i = start
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= end {
-            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if (hasByteBelow(word, 0x20) | hasByte(word, 0x22) | hasByte(word, 0x5C)) != 0 { break }
-            i += 8
-        }
-        while i < end {
-            let byte = base[i]
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return i }
-            i += 1
-        }
-        return end
+        first(base, from: start, to: end,
+              word: { hasByteBelow($0, 0x20) | hasByte($0, 0x22) | hasByte($0, 0x5C) },
+              byte: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
     }
 
     /// Whether `start..<end` holds a raw line feed or carriage return.
     @inline(__always)
     static func containsLineBreak(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        first(base, from: start, to: end,
+              word: { hasByte($0, 0x0A) | hasByte($0, 0x0D) },
+              byte: { $0 == 0x0A || $0 == 0x0D }) < end
+    }
+
+    /// The scan itself: words while `word` finds nothing in them (nonzero: something may be
+    /// there), then bytes until `byte` matches. `word` must be nonzero for every word holding a
+    /// byte that `byte` matches. Always inlined, so each caller gets its own loop with its tests
+    /// folded in (no closure is called at run time).
+    @inline(__always)
+    private static func first(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int,
+                              word: (UInt64) -> UInt64, byte: (UInt8) -> Bool) -> Int {
         var i = start
         let raw = UnsafeRawPointer(base)
         while i + 8 <= end {
-            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if (hasByte(word, 0x0A) | hasByte(word, 0x0D)) != 0 { return true }
+            if word(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) != 0 { break }
             i += 8
         }
         while i < end {
-            if base[i] == 0x0A || base[i] == 0x0D { return true }
+            if byte(base[i]) { return i }
             i += 1
         }
-        return false
+        return end
     }
 }

@@ -83,7 +83,7 @@ public struct RawJSON: Hashable, Sendable {
 
     /// The value of a top-level member, when this is an object that has it.
     public func member(_ key: String) -> RawJSON? {
-        valueRange(of: key).map { RawJSON(validated: Array(bytes[$0])) }
+        find(key).map { RawJSON(validated: Array(bytes[$0])) }
     }
 
     /// The top-level members of an object, in order, keys decoded; nil when this is not an
@@ -120,7 +120,7 @@ public struct RawJSON: Hashable, Sendable {
         var replacements: [(range: Range<Int>, value: JSONValue)] = []
         var additions: [(key: String, value: JSONValue)] = []
         for (key, value) in members {
-            if let range = valueRange(of: key) { replacements.append((range, value)) } else { additions.append((key, value)) }
+            if let range = find(key) { replacements.append((range, value)) } else { additions.append((key, value)) }
         }
         replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
         var out: [UInt8] = []
@@ -184,16 +184,11 @@ public struct RawJSON: Hashable, Sendable {
         bytes.dropFirst().first { $0 > 0x20 } == UInt8(ascii: "\"")
     }
 
-    /// The byte range of a top-level member's value (nil when absent, or not an object).
-    private func valueRange(of name: String) -> Range<Int>? {
-        guard isObject else { return nil }
-        return find(name)
-    }
-
-    /// Where a top-level member's value is. A key written plainly (ASCII, no escapes) is compared
-    /// as bytes; any other is decoded and compared as a String (canonical equivalence, as the
-    /// parser's dictionary compares keys). For objects only.
+    /// The byte range of a top-level member's value (nil when absent, or not an object). A key
+    /// written plainly (ASCII, no escapes) is compared as bytes; any other is decoded and compared
+    /// as a String (canonical equivalence, as the parser's dictionary compares keys).
     private func find(_ name: String) -> Range<Int>? {
+        guard isObject else { return nil }
         var name = name
         return name.withUTF8 { wanted in
             let asciiName = !wanted.contains { $0 >= 0x80 }
