@@ -110,6 +110,30 @@ def noop():
     return 1
 
 
+def timed(samples, times, call):
+    """Calls `call` `times` times, appending each call's seconds to `samples`; returns the results."""
+    results = []
+    for _ in range(times):
+        t = time.perf_counter()
+        results.append(call())
+        samples.append(time.perf_counter() - t)
+    return results
+
+
+def exec_then_tasks(sides, open_session, exec_key, task_key, task):
+    """One side of a round: RUNS execs in one session (after a first, untimed), then TASKS tasks."""
+    with open_session() as s:
+        s.exec("result = 1")
+        timed(sides[exec_key], RUNS, lambda: s.exec("result = 1"))
+    return timed(sides[task_key], TASKS, task)
+
+
+def direct_task(client):
+    """A stateless script the way a client without Ray runs one: a session of its own."""
+    with client.session() as s:
+        s.exec("result = 1")
+
+
 def overhead():
     c = Cluster1(1)
     try:
@@ -126,28 +150,11 @@ def overhead():
             order = ["direct", "farm"] if rnd % 2 == 0 else ["farm", "direct"]
             for side in order:
                 if side == "direct":
-                    with direct.session() as s:
-                        s.exec("result = 1")
-                        for _ in range(RUNS):
-                            t = time.perf_counter()
-                            s.exec("result = 1")
-                            sides["exec direct"].append(time.perf_counter() - t)
-                    for _ in range(TASKS):
-                        t = time.perf_counter()
-                        with direct.session() as s:
-                            s.exec("result = 1")
-                        sides["task direct"].append(time.perf_counter() - t)
+                    exec_then_tasks(sides, direct.session, "exec direct", "task direct", lambda: direct_task(direct))
                 else:
-                    with c.farm.session() as s:
-                        s.exec("result = 1")
-                        for _ in range(RUNS):
-                            t = time.perf_counter()
-                            s.exec("result = 1")
-                            sides["exec FarmSession"].append(time.perf_counter() - t)
-                    for _ in range(TASKS):
-                        t = time.perf_counter()
-                        r = ray.get(c.farm.map_scripts(["result = 1"])[0])
-                        sides["task map_scripts"].append(time.perf_counter() - t)
+                    results = exec_then_tasks(sides, c.farm.session, "exec FarmSession", "task map_scripts",
+                                              lambda: ray.get(c.farm.map_scripts(["result = 1"])[0]))
+                    for r in results:
                         assert r["ok"], r
             for _ in range(RUNS):
                 t = time.perf_counter()
