@@ -146,8 +146,37 @@ struct PendingJournalLine {
     let makeEntry: () -> JournalEntry
 }
 
-/// A journal line's members; a script's code is kept as the client's JSON text.
+/// A journal line's members after `seq` and `at`, already JSON text, in the order added; a
+/// script's code is kept as the client's JSON text and goes last.
 struct JournalEntry {
-    var members: [String: JSONValue]
+    /// `,"key":value` per member.
+    private(set) var text: [UInt8] = []
     var code: RawJSON?
+
+    init(code: RawJSON? = nil) {
+        self.code = code
+        text.reserveCapacity(96)
+    }
+
+    init(_ members: KeyValuePairs<String, JSONValue>) {
+        self.init()
+        for (key, value) in members { add(key, value) }
+    }
+
+    mutating func add(_ key: String, _ value: JSONValue) {
+        addKey(key)
+        JSON.serialize(value, into: &text)
+    }
+
+    /// A member whose value is JSON text already (copied, not parsed); nil writes null.
+    mutating func add(_ key: String, raw value: RawJSON?) {
+        addKey(key)
+        if let value { text += value.bytes } else { text += "null".utf8 }
+    }
+
+    private mutating func addKey(_ key: String) {
+        text.append(UInt8(ascii: ","))
+        JSON.serialize(.string(key), into: &text)
+        text.append(UInt8(ascii: ":"))
+    }
 }

@@ -87,17 +87,18 @@ extension SessionTable {
     /// the checkpoint it produced. `result` is the worker's text: only its checkpoint and
     /// duration are read, and only when the line is written.
     func journal(_ session: Session, method: String, params: RawJSON, result: Result<RawJSON, RPCError>) {
-        journal(session) { Self.journalEntry(method: method, code: params.member("code"), result: Self.journalView(result)) }
+        journal(session) { Self.journalEntry(method: method, code: params.member("code"), result: result) }
     }
 
     func journal(_ session: Session, method: String, params: JSONValue, result: Result<JSONValue, RPCError>) {
         journal(session) {
-            Self.journalEntry(method: method, code: params["code"].map(RawJSON.init), bytes: params["bytes"], result: result)
+            Self.journalEntry(method: method, code: params["code"].map(RawJSON.init), bytes: params["bytes"],
+                              result: result.map(RawJSON.init))
         }
     }
 
-    func journal(_ session: Session, entry: [String: JSONValue]) {
-        journal(session) { JournalEntry(members: entry) }
+    func journal(_ session: Session, entry: KeyValuePairs<String, JSONValue>) {
+        journal(session) { JournalEntry(entry) }
     }
 
     /// Queues a journal line (numbered and timestamped now, written by `flushJournal`).
@@ -143,19 +144,23 @@ extension SessionTable {
         let lines = session.pendingJournal
         session.pendingJournal = []
         guard !lines.isEmpty, !session.directory.isEmpty else { return }
+        // Written as bytes, not through a dictionary and the serialiser: a line per script.exec
+        // was a third of the daemon's instructions per exec.
         var text: [UInt8] = []
         for line in lines {
-            var entry = line.makeEntry()
-            entry.members["seq"] = .number(JSONNumber(line.sequence))
-            entry.members["at"] = .string(Session.rfc3339(line.at))
-            var encoded = JSON.encode(.object(entry.members))
+            let entry = line.makeEntry()
+            text += #"{"seq":"#.utf8
+            text += String(line.sequence).utf8
+            text += #","at":""#.utf8
+            text += Session.rfc3339(line.at).utf8
+            text.append(UInt8(ascii: "\""))
+            text += entry.text
             if let code = entry.code {
-                // The code as the client sent it, last (never re-escaped): `…,"code":"…"}`.
-                encoded.removeLast()
-                encoded += Array(#","code":"#.utf8) + code.bytes + [UInt8(ascii: "}")]
+                // The code as the client sent it (never re-escaped).
+                text += #","code":"#.utf8
+                text += code.bytes
             }
-            text += encoded
-            text.append(0x0A)
+            text += "}\n".utf8
         }
         if session.journalDescriptor < 0 {
             let path = session.directory + "/journal.jsonl"
@@ -182,22 +187,25 @@ extension SessionTable {
         closeJournal(session)
     }
 
+    /// A call's line: method, outcome, the checkpoint it produced and, for a success, the
+    /// worker's duration (read from the result's text, which is not parsed).
     static func journalEntry(method: String, code: RawJSON?, bytes: JSONValue? = nil,
-                             result: Result<JSONValue, RPCError>) -> JournalEntry {
-        var entry: [String: JSONValue] = ["method": .string(method)]
-        if let bytes { entry["bytes"] = bytes }
+                             result: Result<RawJSON, RPCError>) -> JournalEntry {
+        var entry = JournalEntry(code: code)
+        entry.add("method", .string(method))
+        if let bytes { entry.add("bytes", bytes) }
         switch result {
         case .success(let value):
-            entry["ok"] = true
-            entry["checkpoint"] = value["checkpoint"] ?? .null
-            if let ms = value["duration_ms"] { entry["duration_ms"] = ms }
+            entry.add("ok", true)
+            entry.add("checkpoint", raw: value.member("checkpoint"))
+            if let ms = value.member("duration_ms") { entry.add("duration_ms", raw: ms) }
         case .failure(let error):
-            entry["ok"] = false
-            entry["error"] = .number(JSONNumber(Int(error.code.rawValue)))
-            if let type = error.data?["type"] { entry["type"] = type }
-            if let restored = error.data?["restored_checkpoint"] { entry["restored_checkpoint"] = restored }
+            entry.add("ok", false)
+            entry.add("error", .number(JSONNumber(Int(error.code.rawValue))))
+            if let type = error.data?["type"] { entry.add("type", type) }
+            if let restored = error.data?["restored_checkpoint"] { entry.add("restored_checkpoint", restored) }
         }
-        return JournalEntry(members: entry, code: code)
+        return entry
     }
 
     /// Reads the sessions a previous run left (detached, instance-less, restoring on first use).

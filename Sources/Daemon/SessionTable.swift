@@ -252,19 +252,6 @@ final class SessionTable {
         runRaw(session, method: method, params: RawJSON(params), timeoutMilliseconds: timeoutMilliseconds) { completion($0.map(\.value)) }
     }
 
-    /// What `journal(_:method:params:result:)` reads from a success (its checkpoint and
-    /// duration), looked up in the text instead of parsing all of it.
-    static func journalView(_ result: Result<RawJSON, RPCError>) -> Result<JSONValue, RPCError> {
-        result.map { raw in
-            let keys = ["checkpoint", "duration_ms"]
-            var members: [String: JSONValue] = [:]
-            for (key, member) in zip(keys, raw.members(keys)) {
-                if let member { members[key] = member.value }
-            }
-            return .object(members)
-        }
-    }
-
     /// `run` with params and result as JSON text.
     func runRaw(_ session: Session, method: String, params: RawJSON, timeoutMilliseconds: Int?,
                 _ completion: @escaping (Result<RawJSON, RPCError>) -> Void) {

@@ -107,11 +107,6 @@ public struct RawJSON: Hashable, Sendable {
         }
     }
 
-    /// The values of several top-level members (nil where absent or not an object).
-    public func members(_ keys: [String]) -> [RawJSON?] {
-        keys.map(member)
-    }
-
     /// This object with `members` set: an existing member's value is replaced in place, a new one
     /// is added at the end. Anything but an object is returned unchanged. Costs a walk over the
     /// top-level structure per member set, not a parse.
