@@ -8,6 +8,8 @@
 #                   socketpair: no daemon (the floor for the daemon's overhead)
 #   relay           with a daemon and socat installed: a second worker behind socat (one more
 #                   Unix-socket hop, no work), the floor of any relay, in the same rounds
+#   control         with a daemon: one more direct worker in the same rounds; what two worker
+#                   processes differ by with no daemon at all (the noise of the comparison)
 #   daemon          HOOK: with BLENDERD=path/to/blenderd, the same script through the daemon too
 #                   (session.open -> script.exec -> session.close on its Unix socket), timed in
 #                   rounds alternating with the direct worker of the same Blender version.
@@ -16,6 +18,9 @@
 # worker gets the same --sandbox policy; the daemon session asks for `checkpoint: manual` (the
 # direct worker saves nothing), falling back to the daemon's default if session.open refuses it.
 # The lines `exec mode=direct_setup` / `mode=daemon_session` say what each side ran with.
+# Each side also reports the p50 of the worker's own handling of a call (`worker_ms` in the result)
+# and of the round trip outside it, so the report can split the daemon's overhead into what is
+# spent outside the worker (the hop, the daemon's work) and how much slower the worker itself ran.
 # Prints a table with cold/warm ratios and checks the targets:
 #   warm exec >= 300x faster than a cold spawn, and warm p50 <= 2 ms        (per launcher)
 #   daemon overhead over direct at p50 <= 10 % or <= 100 us                  (when measured)
@@ -161,10 +166,29 @@ for l in ${LAUNCHERS//,/ }; do
     printf '%-10s %-7s %17s %22s %9s %22s %10s  %s\n' "$l" "$blender" "$c50/$c90" "$w50/$w90/$w99" "${ratio}x" \
         "$dcol" "$ocol" "$verdict"
     greps+=("exec $l: cold_p50_ms=$c50 warm_p50_ms=$w50 warm_p99_ms=$w99 ratio=$ratio${d50:+ daemon_p50_ms=$d50 daemon_overhead_us=$over_us daemon_overhead_pct=$over_pct}")
-    relay=$(get relay "$l" p50_ms)
-    if [[ -n "$relay" && -n "$d50" ]]; then
-        notes+=("$(printf '%-10s daemon overhead %sus = %sus one more Unix-socket hop (the same worker behind socat, a relay that does no work) + %sus the daemon'"'"'s own work' \
+    # Where the overhead goes, from each side's worker_ms (the worker's whole handling of a call):
+    # the round trip outside the worker (transport, the daemon) and the worker's handling itself.
+    wout=$(get direct "$l" outside_p50_ms); whan=$(get direct "$l" handling_p50_ms)
+    dout=$(get daemon "$l" outside_p50_ms); dhan=$(get daemon "$l" handling_p50_ms)
+    rout=$(get relay "$l" outside_p50_ms); relay=$(get relay "$l" p50_ms)
+    if [[ -n "$d50" && -n "$wout" && -n "$dout" ]]; then
+        notes+=("$(printf '%-10s daemon overhead %sus (round-trip p50s): %sus outside the worker (p50 of round trip - worker_ms: daemon %s, direct %s ms), and the worker'"'"'s own handling %+.0fus (worker_ms p50: daemon'"'"'s worker %s, direct %s ms)' \
+            "$l" "$over_us" "$(calc "printf \"%.0f\", ($dout - $wout) * 1000")" "$dout" "$wout" \
+            "$(calc "printf \"%.0f\", ($dhan - $whan) * 1000")" "$dhan" "$whan")")
+        if [[ -n "$rout" ]]; then
+            notes+=("$(printf '%-10s outside the worker, %sus = %sus one more Unix-socket hop (a worker behind socat, a relay that does no work) + %sus the daemon'"'"'s own work' \
+                "$l" "$(calc "printf \"%.0f\", ($dout - $wout) * 1000")" "$(calc "printf \"%.0f\", ($rout - $wout) * 1000")" \
+                "$(calc "printf \"%.0f\", ($dout - $rout) * 1000")")")
+        fi
+    elif [[ -n "$relay" && -n "$d50" ]]; then
+        notes+=("$(printf '%-10s daemon overhead %sus = %sus one more Unix-socket hop (a worker behind socat, a relay that does no work) + %sus the daemon'"'"'s own work' \
             "$l" "$over_us" "$(calc "printf \"%.0f\", ($relay - $w50) * 1000")" "$(calc "printf \"%.0f\", ($d50 - $relay) * 1000")")")
+    fi
+    k50=$(get control "$l" p50_ms); kout=$(get control "$l" outside_p50_ms); khan=$(get control "$l" handling_p50_ms)
+    if [[ -n "$k50" ]]; then
+        notes+=("$(printf '%-10s control, a second direct worker in the same rounds, minus direct: round trip %+.0fus%s (two worker processes differ by this much with no daemon)' \
+            "$l" "$(calc "printf \"%.0f\", ($k50 - $w50) * 1000")" \
+            "$([[ -n "$kout" && -n "$wout" ]] && calc "printf \", outside the worker %+.0fus, handling %+.0fus\", ($kout - $wout) * 1000, ($khan - $whan) * 1000")")")
     fi
     ping=$(get direct_ping "$l" p50_ms); empty=$(get direct_empty "$l" p50_ms); inner=$(get direct "$l" worker_p50_ms)
     if [[ -n "$ping" && -n "$empty" && -n "$inner" ]]; then

@@ -29,11 +29,21 @@ worker, started the same way, is timed behind `socat` (a C relay that does no wo
 cross one more Unix socket each way, as through the daemon), as a third side of the same
 alternating rounds (`mode=relay`). The daemon's own processing is what it adds beyond that.
 
+Where the time goes: every side also reports `handling_p50_ms`, the p50 of the worker's own
+`worker_ms` (its whole handling of a call), and `outside_p50_ms`, the p50 of (round trip -
+worker_ms): what the transport, and the daemon, cost a call. The daemon's overhead is then split
+into time spent outside the worker and a worker that runs slower behind the daemon. Worker
+processes also differ by themselves (memory layout, the core they land on): with `--control`
+(on whenever another side is timed) a second direct worker runs in the same rounds
+(`mode=control`), and its difference from `direct` is what two processes differ by with no
+daemon involved, the noise of any comparison between workers.
+
 Prints `exec mode=direct ...` (and `mode=daemon ...`) lines with p50/p90/p99 in ms.
 """
 
 import argparse
 import json
+import math
 import os
 import shutil
 import socket
@@ -47,22 +57,48 @@ from blender_worker import Worker, availability
 from blenderd.rpc import Channel
 
 
-def timed_exec(call, code, check_every):
-    """Round trip of one script.exec in ms, and the worker's own duration_ms."""
+class Samples:
+    """One side's calls: round trips, the script's own time (duration_ms), and the round trip
+    outside the worker's handling (round trip - worker_ms), all in ms."""
+
+    def __init__(self):
+        self.trips, self.script, self.handling, self.outside = [], [], [], []
+
+    def add(self, trip_ms, result):
+        self.trips.append(trip_ms)
+        self.script.append(result.get("duration_ms", float("nan")))
+        # A worker older than worker_ms: nan, and the report falls back to round trips.
+        handling = result.get("worker_ms", float("nan"))
+        self.handling.append(handling)
+        self.outside.append(trip_ms - handling)
+
+    def fields(self):
+        """The result-line fields: round-trip percentiles, then p50s of the script's time, of the
+        worker's handling and of the round trip outside it."""
+        fields = dict(common.summary(self.trips), worker_p50_ms=common.summary(self.script)["p50_ms"])
+        if not any(math.isnan(v) for v in self.handling):
+            fields["handling_p50_ms"] = common.summary(self.handling)["p50_ms"]
+            fields["outside_p50_ms"] = common.summary(self.outside)["p50_ms"]
+        return fields
+
+
+def timed_exec(call, code, check_every, samples=None):
+    """One script.exec, its round trip added to `samples`."""
     start = time.perf_counter_ns()
     res = call(code)
     elapsed_ms = (time.perf_counter_ns() - start) / 1e6
     if check_every and common.MARKER not in res.get("stdout", ""):
         common.die("script.exec did not run the script: %r" % (res,))
-    return elapsed_ms, res.get("duration_ms", float("nan"))
+    if samples is not None:
+        samples.add(elapsed_ms, res)
 
 
 def measure(sides, runs, warmup, rounds):
-    """sides: {name: exec callable}. Alternating rounds; returns {name: (round trips, worker ms)}."""
+    """sides: {name: exec callable}. Alternating rounds; returns {name: Samples}."""
     for call in sides.values():
         for _ in range(warmup):
             timed_exec(call, common.SCRIPT, True)
-    samples = {name: ([], []) for name in sides}
+    samples = {name: Samples() for name in sides}
     names = list(sides)
     per_round = max(1, runs // rounds)
     done = 0
@@ -71,11 +107,8 @@ def measure(sides, runs, warmup, rounds):
         batch = min(per_round, runs - done)
         order = names if r % 2 == 0 else list(reversed(names))
         for name in order:
-            trips, inner = samples[name]
             for _ in range(batch):
-                t, d = timed_exec(sides[name], common.SCRIPT, True)
-                trips.append(t)
-                inner.append(d)
+                timed_exec(sides[name], common.SCRIPT, True, samples[name])
         done += batch
         r += 1
     return samples
@@ -153,6 +186,10 @@ def main():
     parser.add_argument("--relay-floor", default="auto", choices=("auto", "on", "off"),
                         help="also time a worker behind socat, the cost of one more Unix-socket hop with no "
                              "work (auto: when --daemon is given and socat is installed)")
+    parser.add_argument("--control", default="auto", choices=("auto", "on", "off"),
+                        help="also time a second direct worker, started the same way, in the same rounds "
+                             "(mode=control): what two identical workers differ by, the noise floor of any "
+                             "comparison between worker processes (auto: when another side is timed)")
     parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
                         help="framing on the daemon socket (default header, as on the worker channel)")
     args = parser.parse_args()
@@ -169,6 +206,8 @@ def main():
         worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
         session = None
         relay = None
+        control = None
+        control_workspace = None
         try:
             version = worker.ready["blender"]["version"]
             sides = {"direct": worker.exec}
@@ -185,13 +224,18 @@ def main():
             if wanted:
                 relay = Relayed(launcher, args)
                 sides["relay"] = relay.exec
+            if args.control == "on" or (args.control == "auto" and len(sides) > 1):
+                control_workspace = tempfile.mkdtemp(prefix="bd-control-")
+                control_policy, _ = direct_sandbox(args, control_workspace)
+                control = Worker(launcher, sandbox=control_policy) if control_policy is not None else Worker(launcher)
+                sides["control"] = control.exec
             samples = measure(sides, args.runs, args.warmup, args.rounds if len(sides) > 1 else 1)
-            for mode, (trips, inner) in samples.items():
+            for mode, side in samples.items():
                 extra = ({"spawn_ms": worker.spawn_ms} if mode == "direct" else
-                         {"via": "socat"} if mode == "relay" else {"session": session.session})
-                print(common.result_line(mode=mode, launcher=launcher, blender=version,
-                                         **common.summary(trips),
-                                         worker_p50_ms=common.summary(inner)["p50_ms"], **extra), flush=True)
+                         {"via": "socat"} if mode == "relay" else
+                         {"session": session.session} if mode == "daemon" else {"of": "a_second_direct_worker"})
+                print(common.result_line(mode=mode, launcher=launcher, blender=version, **side.fields(), **extra),
+                      flush=True)
             if args.breakdown:
                 breakdown(worker, launcher, version, args.breakdown, args.warmup)
         finally:
@@ -199,6 +243,9 @@ def main():
                 session.close()
             if relay is not None:
                 relay.close()
+            if control is not None:
+                control.close()
+                shutil.rmtree(control_workspace, ignore_errors=True)
             worker.close()
             shutil.rmtree(workspace, ignore_errors=True)
 

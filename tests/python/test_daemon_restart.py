@@ -5,6 +5,7 @@ it with its token and continues from the last checkpoint."""
 
 import json
 import os
+import re
 import signal
 import time
 
@@ -54,6 +55,8 @@ def test_session_survives_a_daemon_restart(tmp_path, launcher, sig):
             assert [(line["method"], line["ok"], line["seq"]) for line in journal] == \
                 [("script.exec", True, 1), ("script.exec", False, 2)], journal
             assert journal[0]["checkpoint"] == checkpoint and "Survivor" in journal[0]["code"], journal[0]
+            assert journal[0]["duration_ms"] == res["duration_ms"] and res["worker_ms"] >= res["duration_ms"], (journal[0], res)
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", journal[0]["at"]), journal[0]
             assert journal[1]["error"] == -32010 and journal[1]["type"] == "ZeroDivisionError", journal[1]
             worker = next(i["pid"] for i in c.call("instance.list")["instances"] if i.get("session") == session)
             sandboxed = processes_mentioning(daemon.state_dir)

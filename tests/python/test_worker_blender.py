@@ -60,6 +60,8 @@ def test_exec_stdout_value_changes(worker):
         "          'm': mathutils.Matrix.Identity(2), 'nan': float('nan')}\n")
     assert res["stdout"] == "hello\n" and res["stderr"] == "warn\n"
     assert res["stdout_truncated"] is False and res["duration_ms"] >= 0
+    # worker_ms covers the whole handler (compile, snapshots, change tracking), the script too
+    assert res["worker_ms"] >= res["duration_ms"] and res["worker_ms"] > 0
     assert res["value"] == {"obj": {"type": "Object", "name": "Cube"}, "loc": [1.0, 2.0, 3.0],
                             "m": [[1.0, 0.0], [0.0, 1.0]], "nan": "NaN"}
     assert res["changes"]["objects"] == {"added": ["Cube"]}
@@ -113,12 +115,14 @@ def test_syntax_error_line(worker):
     assert err.data["type"] == "SyntaxError" and err.data["line"] == 3
     assert err.data["traceback"] == [{"line": 3, "function": "<module>", "text": "if x"}]
     assert err.data["offset"] >= 1
+    assert err.data["duration_ms"] == 0.0 and err.data["worker_ms"] > 0  # compiling failed: no script ran
 
 
 def test_runtime_error_line_and_user_frames_only(worker):
     err = exec_error(worker, "import json\n\ndef parse(s):\n    return json.loads(s)\n\nvalue = parse('{')\n")
     assert err.code == errors.SCRIPT_ERROR and err.data["type"] == "JSONDecodeError"
     assert err.data["line"] == 4
+    assert err.data["worker_ms"] >= err.data["duration_ms"] >= 0
     assert err.data["traceback"] == [
         {"line": 6, "function": "<module>", "text": "value = parse('{')"},
         {"line": 4, "function": "parse", "text": "return json.loads(s)"},

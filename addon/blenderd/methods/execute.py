@@ -34,7 +34,15 @@ def _error_code(exc):
     return errors.SCRIPT_ERROR
 
 
+def _since_ms(start):
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
 def script_exec(params):
+    # worker_ms: the whole handler, compile to result. duration_ms is the script alone; the
+    # difference is this call's machinery (snapshots, change tracking, conversion), and a
+    # client's round trip minus worker_ms is what the transport (and the daemon) cost it.
+    entered = time.perf_counter()
     p = Params(params)
     code = p.str("code", required=True)
     limit = p.int("capture_limit", capture.DEFAULT_LIMIT, minimum=0, maximum=MAX_CAPTURE)
@@ -47,7 +55,7 @@ def script_exec(params):
             exc = SyntaxError(str(exc))
         data = tracebacks.syntax_error_data(exc, lines)
         data.update(stdout="", stderr="", hints=[], changes={}, reports=[],
-                    stdout_truncated=False, stderr_truncated=False, duration_ms=0.0)
+                    stdout_truncated=False, stderr_truncated=False, duration_ms=0.0, worker_ms=_since_ms(entered))
         where = " (line %s)" % data["line"] if data.get("line") else ""
         raise RpcError(errors.SCRIPT_ERROR, "%s: %s%s" % (data["type"], data["message"], where), data)
 
@@ -75,7 +83,9 @@ def script_exec(params):
     }
     if violations:
         try:
-            raise _violation_error(violations, failure, lines, common)
+            error = _violation_error(violations, failure, lines, common)
+            error.data["worker_ms"] = _since_ms(entered)
+            raise error
         finally:
             if failure is not None:
                 failure.__traceback__ = None
@@ -84,6 +94,7 @@ def script_exec(params):
         result = dict(common)
         if "result" in namespace:
             result["value"] = jsonsafe.to_json(namespace["result"])
+        result["worker_ms"] = _since_ms(entered)
         return result
 
     try:
@@ -100,6 +111,7 @@ def script_exec(params):
         if policy is not None:  # EACCES the OS layer raised without the hook seeing it
             data["hints"] += permission_hints(failure, policy.workspace, policy.write_roots)
         data.update(common)
+        data["worker_ms"] = _since_ms(entered)
         where = " (line %d)" % data["line"] if data["line"] else ""
         raise RpcError(_error_code(failure), tracebacks.format_exception_only(failure) + where, data)
     finally:

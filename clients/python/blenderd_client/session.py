@@ -46,6 +46,9 @@ class ExecResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     checkpoint_error: Optional[str] = None
+    # The worker's whole handling of the call (duration_ms plus snapshots and change tracking);
+    # None from a worker older than the field.
+    worker_ms: Optional[float] = None
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -54,7 +57,7 @@ class ExecResult:
                    duration_ms=r.get("duration_ms", 0.0), changes=r.get("changes") or {},
                    checkpoint=r.get("checkpoint"), reports=r.get("reports") or [],
                    stdout_truncated=bool(r.get("stdout_truncated")), stderr_truncated=bool(r.get("stderr_truncated")),
-                   checkpoint_error=r.get("checkpoint_error"), raw=r)
+                   checkpoint_error=r.get("checkpoint_error"), worker_ms=r.get("worker_ms"), raw=r)
 
 
 @dataclass
