@@ -36,12 +36,16 @@ into time spent outside the worker and a worker that runs slower behind the daem
 processes also differ by themselves (memory layout, the core they land on): with `--control`
 (on whenever another side is timed) a second direct worker runs in the same rounds
 (`mode=control`), and its difference from `direct` is what two processes differ by with no
-daemon involved, the noise of any comparison between workers.
+daemon involved, the noise of any comparison between workers. Each side is `--workers`
+processes (default 1; daemon: as many sessions, so as many instances), its calls rotating over
+them, so a side's p50 is less the luck of one process. `--rounds` sets how often the sides take
+turns (default 10 rounds: 50 calls in a row per side at 500 runs).
 
 Prints `exec mode=direct ...` (and `mode=daemon ...`) lines with p50/p90/p99 in ms.
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -94,10 +98,12 @@ def timed_exec(call, code, check_every, samples=None):
 
 
 def measure(sides, runs, warmup, rounds):
-    """sides: {name: exec callable}. Alternating rounds; returns {name: Samples}."""
-    for call in sides.values():
-        for _ in range(warmup):
-            timed_exec(call, common.SCRIPT, True)
+    """sides: {name: [exec callable per process]}. Alternating rounds, and within a side the calls
+    rotate over its processes; returns {name: Samples}."""
+    for calls in sides.values():
+        for call in calls:
+            for _ in range(warmup):
+                timed_exec(call, common.SCRIPT, True)
     samples = {name: Samples() for name in sides}
     names = list(sides)
     per_round = max(1, runs // rounds)
@@ -107,8 +113,9 @@ def measure(sides, runs, warmup, rounds):
         batch = min(per_round, runs - done)
         order = names if r % 2 == 0 else list(reversed(names))
         for name in order:
-            for _ in range(batch):
-                timed_exec(sides[name], common.SCRIPT, True, samples[name])
+            calls = sides[name]
+            for i in range(batch):
+                timed_exec(calls[(done + i) % len(calls)], common.SCRIPT, True, samples[name])
         done += batch
         r += 1
     return samples
@@ -129,32 +136,34 @@ def breakdown(worker, launcher, version, runs, warmup):
               flush=True)
 
 
-def open_daemon_session(socket_path, params, framing, launcher):
+def open_daemon_session(socket_path, params, framing, launcher, announce=True):
     """(DaemonSession or None, unsupported?) after printing why the daemon side is skipped.
 
     `checkpoint: manual` is asked for unless the caller set `checkpoint`; a daemon that answers
     -32602 about it (no checkpoints yet) gets the session.open without it. Either way one
-    `exec mode=daemon_session ...` line says which."""
+    `exec mode=daemon_session ...` line says which (with `announce`)."""
     from daemon_client import DaemonSession, Unsupported
     from blenderd.rpc import RpcError, errors
+
+    def say(checkpoint):
+        if announce:
+            print(common.result_line(mode="daemon_session", launcher=launcher, checkpoint=checkpoint), flush=True)
 
     try:
         asked = "checkpoint" not in params
         if asked:
             try:
                 session = DaemonSession(socket_path, dict(params, checkpoint="manual"), framing=framing)
-                print(common.result_line(mode="daemon_session", launcher=launcher, checkpoint="manual"), flush=True)
+                say("manual")
                 return session, False
             except RpcError as exc:
                 if exc.code != errors.INVALID_PARAMS:
                     raise
                 detail = exc.data.get("reason") if isinstance(exc.data, dict) else None
-                print(common.result_line(mode="daemon_session", launcher=launcher,
-                                         checkpoint="daemon_default (session.open refused checkpoint: -32602 %s)"
-                                         % (detail or exc.message)), flush=True)
+                say("daemon_default (session.open refused checkpoint: -32602 %s)" % (detail or exc.message))
         session = DaemonSession(socket_path, params, framing=framing)
         if not asked:
-            print(common.result_line(mode="daemon_session", launcher=launcher, checkpoint=params["checkpoint"]), flush=True)
+            say(params["checkpoint"])
         return session, False
     except Unsupported as exc:
         print(common.result_line(mode="daemon", skip="daemon does not serve it yet (%s)" % exc), flush=True)
@@ -186,6 +195,10 @@ def main():
     parser.add_argument("--relay-floor", default="auto", choices=("auto", "on", "off"),
                         help="also time a worker behind socat, the cost of one more Unix-socket hop with no "
                              "work (auto: when --daemon is given and socat is installed)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes per side (direct workers, daemon sessions, relayed and control "
+                             "workers), calls rotating over them: worker processes differ by themselves, "
+                             "and a side's p50 over several is less the luck of one (default 1)")
     parser.add_argument("--control", default="auto", choices=("auto", "on", "off"),
                         help="also time a second direct worker, started the same way, in the same rounds "
                              "(mode=control): what two identical workers differ by, the noise floor of any "
@@ -193,6 +206,8 @@ def main():
     parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
                         help="framing on the daemon socket (default header, as on the worker channel)")
     args = parser.parse_args()
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
 
     daemon_unsupported = False
     for launcher in args.launchers.split(","):
@@ -200,54 +215,70 @@ def main():
         if spec is None:
             print(common.result_line(mode="direct", launcher=launcher, skip=reason), flush=True)
             continue
-        workspace = tempfile.mkdtemp(prefix="bd-direct-")
-        policy, described = direct_sandbox(args, workspace)
-        print(common.result_line(mode="direct_setup", launcher=launcher, sandbox=described), flush=True)
-        worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
-        session = None
-        relay = None
-        control = None
-        control_workspace = None
-        try:
+        with contextlib.ExitStack() as processes:
+            print(common.result_line(mode="direct_setup", launcher=launcher, sandbox=direct_sandbox(args, "")[1]),
+                  flush=True)
+            directs = [processes.enter_context(Direct(launcher, args)) for _ in range(args.workers)]
+            worker = directs[0].worker
             version = worker.ready["blender"]["version"]
-            sides = {"direct": worker.exec}
+            sides = {"direct": [d.exec for d in directs]}
+            sessions = []
             if args.daemon and not daemon_unsupported:
                 params = json.loads(args.session_params)
                 major_minor = "%d.%d" % tuple(worker.ready["blender"]["version_tuple"][:2])
                 params.setdefault("blender", major_minor)
-                session, daemon_unsupported = open_daemon_session(args.daemon, params, args.framing, launcher)
-                if session is not None:
+                for index in range(args.workers):
+                    # One session per instance: the pool leases each its own.
+                    session, daemon_unsupported = open_daemon_session(args.daemon, params, args.framing, launcher,
+                                                                      announce=index == 0)
+                    if session is None:
+                        break
+                    processes.callback(session.close)
                     if session.blender and not str(session.blender).startswith(major_minor):
                         common.die("daemon session runs Blender %s, asked for %s" % (session.blender, major_minor))
-                    sides["daemon"] = session.exec
+                    sessions.append(session)
+                if len(sessions) == args.workers:
+                    sides["daemon"] = [session.exec for session in sessions]
             wanted = args.relay_floor == "on" or (args.relay_floor == "auto" and args.daemon and shutil.which("socat"))
             if wanted:
-                relay = Relayed(launcher, args)
-                sides["relay"] = relay.exec
+                sides["relay"] = [processes.enter_context(Relayed(launcher, args)).exec for _ in range(args.workers)]
             if args.control == "on" or (args.control == "auto" and len(sides) > 1):
-                control_workspace = tempfile.mkdtemp(prefix="bd-control-")
-                control_policy, _ = direct_sandbox(args, control_workspace)
-                control = Worker(launcher, sandbox=control_policy) if control_policy is not None else Worker(launcher)
-                sides["control"] = control.exec
+                sides["control"] = [processes.enter_context(Direct(launcher, args)).exec for _ in range(args.workers)]
             samples = measure(sides, args.runs, args.warmup, args.rounds if len(sides) > 1 else 1)
             for mode, side in samples.items():
                 extra = ({"spawn_ms": worker.spawn_ms} if mode == "direct" else
                          {"via": "socat"} if mode == "relay" else
-                         {"session": session.session} if mode == "daemon" else {"of": "a_second_direct_worker"})
-                print(common.result_line(mode=mode, launcher=launcher, blender=version, **side.fields(), **extra),
-                      flush=True)
+                         {"sessions": ",".join(s.session for s in sessions)} if mode == "daemon" else
+                         {"of": "more_direct_workers"})
+                print(common.result_line(mode=mode, launcher=launcher, blender=version, workers=len(sides[mode]),
+                                         **side.fields(), **extra), flush=True)
             if args.breakdown:
                 breakdown(worker, launcher, version, args.breakdown, args.warmup)
-        finally:
-            if session is not None:
-                session.close()
-            if relay is not None:
-                relay.close()
-            if control is not None:
-                control.close()
-                shutil.rmtree(control_workspace, ignore_errors=True)
-            worker.close()
-            shutil.rmtree(workspace, ignore_errors=True)
+
+
+class Direct:
+    """A worker spawned as the daemon spawns one, with the --sandbox policy of `args`, in a
+    workspace of its own."""
+
+    def __init__(self, launcher, args):
+        self.workspace = tempfile.mkdtemp(prefix="bd-direct-")
+        policy, _ = direct_sandbox(args, self.workspace)
+        try:
+            self.worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
+        except BaseException:
+            shutil.rmtree(self.workspace, ignore_errors=True)
+            raise
+        self.exec = self.worker.exec
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.worker.close()
+        shutil.rmtree(self.workspace, ignore_errors=True)
 
 
 class Relayed:
@@ -272,6 +303,12 @@ class Relayed:
 
     def exec(self, code):
         return self.channel.request("script.exec", {"code": code}, timeout=120)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def close(self):
         self.channel.close()
