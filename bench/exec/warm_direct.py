@@ -256,7 +256,17 @@ def main():
                 breakdown(worker, launcher, version, args.breakdown, args.warmup)
 
 
-class Direct:
+class Closing:
+    """`with` support for the sides' processes: close() on the way out."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Direct(Closing):
     """A worker spawned as the daemon spawns one, with the --sandbox policy of `args`, in a
     workspace of its own."""
 
@@ -270,27 +280,22 @@ class Direct:
             raise
         self.exec = self.worker.exec
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        self.worker.close()
+    def close(self, kill=False):
+        if kill:
+            self.worker.kill()
+        else:
+            self.worker.close()
         shutil.rmtree(self.workspace, ignore_errors=True)
 
 
-class Relayed:
+class Relayed(Closing):
     """A worker started like the direct one, talked to through socat: client <-> socketpair <->
     socat <-> the worker's channel. The relay parses nothing; it is the cost of the extra hop."""
 
     def __init__(self, launcher, args):
-        self.workspace = tempfile.mkdtemp(prefix="bd-relay-")
-        policy, _ = direct_sandbox(args, self.workspace)
-        self.worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
+        self.direct = Direct(launcher, args)
         ours, relays = socket.socketpair()
-        worker_end = self.worker.channel.sock.fileno()
+        worker_end = self.direct.worker.channel.sock.fileno()
 
         def fds():  # in the child: the client side as fd 3, the worker side as fd 4
             os.dup2(relays.fileno(), 3)
@@ -304,18 +309,12 @@ class Relayed:
     def exec(self, code):
         return self.channel.request("script.exec", {"code": code}, timeout=120)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def close(self):
         self.channel.close()
         self.socat.kill()
         self.socat.wait()
-        self.worker.kill()
-        shutil.rmtree(self.workspace, ignore_errors=True)
+        # The worker's channel went through socat: killed, not asked to shut down over it.
+        self.direct.close(kill=True)
 
 
 def direct_sandbox(args, workspace):
