@@ -150,18 +150,24 @@ def test_keyboard_interrupt_cancels_the_running_exec(client):
     """Ctrl-C in the program (a real SIGINT from a timer: it interrupts the blocked wait, as
     _thread.interrupt_main would not) cancels the call on the daemon: the session is free again
     within the cancel's escalation, not after the script's timeout."""
-    with client.session() as session:
-        session.exec(CUBE)
-        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
-        timer.start()
-        started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            session.exec("import time\nwhile True: time.sleep(0.05)", timeout_s=300)
-        timer.join()
-        # The next call waits behind the cancelled one, which the daemon stops (SIGINT, then
-        # SIGTERM/SIGKILL 2 s apart) and rolls back to c1.
-        assert session.exec("import bpy\nresult = sorted(o.name for o in bpy.data.objects)").value == ["Cube"]
-        assert time.monotonic() - started < 20
+    # Python's own Ctrl-C handling, even when the test run inherited SIGINT ignored (a shell
+    # starts background jobs so, and Python keeps an inherited SIG_IGN).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with client.session() as session:
+            session.exec(CUBE)
+            timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+            timer.start()
+            started = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                session.exec("import time\nwhile True: time.sleep(0.05)", timeout_s=300)
+            timer.join()
+            # The next call waits behind the cancelled one, which the daemon stops (SIGINT, then
+            # SIGTERM/SIGKILL 2 s apart) and rolls back to c1.
+            assert session.exec("import bpy\nresult = sorted(o.name for o in bpy.data.objects)").value == ["Cube"]
+            assert time.monotonic() - started < 20
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_one_client_shared_by_threads(client):
