@@ -231,20 +231,20 @@ import Testing
     }
 }
 
+/// A fast parse (`parseResponse`, `parseRequest`) against `Message.parse`: the same message when
+/// the full parser reads one of that kind, nil (the fast path declines) otherwise.
+func expectFastPathAgrees<T: Equatable>(_ fast: T?, with full: T?, on body: [UInt8], sourceLocation: SourceLocation) {
+    #expect(fast == full, "\(String(decoding: body, as: UTF8.self).debugDescription)", sourceLocation: sourceLocation)
+}
+
 /// `Message.parseResponse` reads a worker's reply keeping the result as text; whenever it
 /// answers, the answer must be what `Message.parse` says, and for an ordinary response it must
 /// answer (otherwise the fast path would silently not be taken).
 @Suite struct ResponseParsingTests {
     static func checkResponseAgreement(_ body: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        let fast = Message.parseResponse(body: body)
-        let full = try? Message.parse(body: body)
-        switch full {
-        case .single(.success(.response(let response)))?:
-            #expect(fast?.response == response, "\(String(decoding: body, as: UTF8.self).debugDescription)",
-                    sourceLocation: sourceLocation)
-        default:
-            #expect(fast == nil, "\(String(decoding: body, as: UTF8.self).debugDescription)", sourceLocation: sourceLocation)
-        }
+        var full: Response?
+        if case .single(.success(.response(let response)))? = try? Message.parse(body: body) { full = response }
+        expectFastPathAgrees(Message.parseResponse(body: body)?.response, with: full, on: body, sourceLocation: sourceLocation)
     }
 
     static let bodies: [String] = [
@@ -301,15 +301,9 @@ import Testing
 /// answer (otherwise the fast path would silently not be taken).
 @Suite struct RequestParsingTests {
     static func checkRequestAgreement(_ body: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        let fast = Message.parseRequest(body: body)
-        let full = try? Message.parse(body: body)
-        switch full {
-        case .single(.success(.request(let request)))?:
-            #expect(fast?.request == request, "\(String(decoding: body, as: UTF8.self).debugDescription)",
-                    sourceLocation: sourceLocation)
-        default:
-            #expect(fast == nil, "\(String(decoding: body, as: UTF8.self).debugDescription)", sourceLocation: sourceLocation)
-        }
+        var full: Request?
+        if case .single(.success(.request(let request)))? = try? Message.parse(body: body) { full = request }
+        expectFastPathAgrees(Message.parseRequest(body: body)?.request, with: full, on: body, sourceLocation: sourceLocation)
     }
 
     static let bodies: [String] = [
