@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "BlenderdProtocol", dependencies: ["JSONRPC", "Sandbox"]),
         // The sandbox policy as plain values turned into a bwrap/prlimit command line: no libuv, no pool.
         .target(name: "Sandbox", dependencies: ["CLinuxProbe"]),
-        // Header-only: the one system call Sandbox needs that Swift cannot call (syscall(2) is variadic).
+        // Header-only: system calls Swift cannot make (syscall(2) is variadic): Landlock's ABI probe, CPU affinity.
         .systemLibrary(name: "CLinuxProbe"),
         // Blender instances: launchers, the worker channel, the instance state machine, the pool.
         .target(
@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "UVCore", "JSONRPC", "BlenderdProtocol", "InstancePool", "Sandbox",
+                "UVCore", "JSONRPC", "BlenderdProtocol", "InstancePool", "Sandbox", "CLinuxProbe",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

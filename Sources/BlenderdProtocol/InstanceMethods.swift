@@ -24,11 +24,13 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     public var sandbox: SandboxReport?
     /// The only writable directory inside its sandbox (what scripts see as the session directory).
     public var workspace: String?
+    /// The CPUs it may run on (blenderd --instance-cpus), ascending; absent: any.
+    public var cpus: [Int]?
 
     public init(
         id: String, state: String, kind: String, headless: Bool, blender: String?, python: String?,
         engines: [String], devices: [JSONValue], gpu: JSONValue?, pid: Int?, rssBytes: Int?, jobs: Int,
-        session: String?, uptimeS: Double, sandbox: SandboxReport? = nil, workspace: String? = nil
+        session: String?, uptimeS: Double, sandbox: SandboxReport? = nil, workspace: String? = nil, cpus: [Int]? = nil
     ) {
         self.id = id
         self.state = state
@@ -46,10 +48,11 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
         self.uptimeS = uptimeS
         self.sandbox = sandbox
         self.workspace = workspace
+        self.cpus = cpus
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, kind, headless, blender, python, engines, devices, gpu, pid, jobs, session, sandbox, workspace
+        case id, state, kind, headless, blender, python, engines, devices, gpu, pid, jobs, session, sandbox, workspace, cpus
         case rssBytes = "rss_bytes"
         case uptimeS = "uptime_s"
     }

@@ -66,7 +66,7 @@ extension Daemon {
             blender: snapshot.blender, python: snapshot.python, engines: snapshot.engines,
             devices: devices.arrayValue ?? [], gpu: gpu, pid: snapshot.pid > 0 ? Int(snapshot.pid) : nil,
             rssBytes: snapshot.rssBytes, jobs: snapshot.jobs, session: sessions.session(holding: instance)?.id,
-            uptimeS: snapshot.uptimeSeconds, sandbox: snapshot.sandbox, workspace: snapshot.workspace)
+            uptimeS: snapshot.uptimeSeconds, sandbox: snapshot.sandbox, workspace: snapshot.workspace, cpus: snapshot.cpus)
     }
 }
 

@@ -43,6 +43,8 @@ public final class Instance {
     public internal(set) var sandboxReport: SandboxReport?
     /// Its workspace (InstanceSandbox.swift): the only writable directory inside its sandbox.
     public internal(set) var workspace: String?
+    /// The CPUs it may run on (--instance-cpus); nil: any.
+    public internal(set) var cpus: CPUSet?
 
     var leaseClient: Int?
     var leasedAtNanoseconds: UInt64 = 0

@@ -223,12 +223,14 @@ public final class InstancePool {
                     logger.debug("sandbox: read-only paths missing here, not bound: \(launch.skippedPaths.joined(separator: " "))")
                 }
             }
+            if let pinning = configuration.pinning { spec = pinning.wrap(spec) }
             let instance = try Instance.spawn(
                 id: id, launcher: launcher, launcherIndex: launcherIndex, spec: spec, gpu: gpu, loop: loop,
                 frameLimits: configuration.workerFrameLimits,
                 readyTimeoutMilliseconds: configuration.readyTimeoutMilliseconds, logger: logger)
             instance.sandboxReport = prepared?.report
             instance.workspace = prepared?.workspace
+            instance.cpus = configuration.pinning?.cpus
             instance.onEvent = { [weak self] instance, event in self?.instanceEvent(instance, event) }
             instances.append(instance)
             statistics.spawned += 1

@@ -31,11 +31,13 @@ public struct InstanceSnapshot: Codable, Sendable, Equatable {
     public var sandbox: SandboxReport?
     /// The only writable directory inside its sandbox.
     public var workspace: String?
+    /// The CPUs it may run on (blenderd --instance-cpus), ascending; nil: any the scheduler picks.
+    public var cpus: [Int]?
 
     enum CodingKeys: String, CodingKey {
         case id, state, kind, headless, blender, python, engines, devices, gpu, pid
         case rssBytes = "rss_bytes", jobs, lease, startedAt = "started_at", uptimeSeconds = "uptime_s"
-        case readyMilliseconds = "ready_ms", launcher, sandbox, workspace
+        case readyMilliseconds = "ready_ms", launcher, sandbox, workspace, cpus
     }
 }
 
@@ -49,7 +51,8 @@ extension Instance {
             rssBytes: rssBytes, jobs: jobs, lease: lease,
             startedAt: Self.rfc3339(startedAt), uptimeSeconds: (uptimeSeconds * 1000).rounded() / 1000,
             readyMilliseconds: readyMilliseconds.map { ($0 * 10).rounded() / 10 }, launcher: launcher?.path,
-            sandbox: sandboxReport ?? (kind == .gui ? Self.attachedReport : nil), workspace: workspace)
+            sandbox: sandboxReport ?? (kind == .gui ? Self.attachedReport : nil), workspace: workspace,
+            cpus: cpus?.cpus)
     }
 
     /// An attached GUI runs in its owner's Blender, unwrapped: the trusted tier.

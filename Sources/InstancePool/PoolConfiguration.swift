@@ -50,6 +50,9 @@ public struct PoolConfiguration: Sendable {
     /// a thread it started, a patched module, files in the sandbox's private /tmp — survives it
     /// and could watch the next session; so blenderd reuses only when told to (--reuse-instances).
     public var reuseInstances: Bool = true
+    /// Where spawned instances run (--instance-cpus); nil: wherever the scheduler puts them.
+    /// Attached GUI Blenders are their owners' processes and are never moved.
+    public var pinning: CPUPinning?
 
     public init(
         launchers: [Launcher],

@@ -21,7 +21,7 @@ struct Instances: ParsableCommand {
                 print("no instances (the daemon starts one when a session needs it)")
                 return
             }
-            var table = Table(header: ["ID", "STATE", "KIND", "BLENDER", "PID", "RSS", "JOBS", "SESSION", "SANDBOX", "UPTIME"])
+            var table = Table(header: ["ID", "STATE", "KIND", "BLENDER", "PID", "RSS", "JOBS", "SESSION", "SANDBOX", "CPUS", "UPTIME"])
             for instance in instances {
                 table.rows.append([
                     instance["id"]?.stringValue ?? "?",
@@ -33,6 +33,8 @@ struct Instances: ParsableCommand {
                     instance["jobs"]?.intValue.map(String.init) ?? "0",
                     instance["session"]?.stringValue ?? "-",
                     instance["sandbox"]?["tier"]?.stringValue ?? "none",
+                    // --instance-cpus; "any" when the scheduler places it.
+                    instance["cpus"]?.arrayValue.map { $0.compactMap(\.intValue).map(String.init).joined(separator: ",") } ?? "any",
                     Format.seconds(instance["uptime_s"]?.doubleValue),
                 ])
             }

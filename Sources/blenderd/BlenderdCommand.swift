@@ -58,6 +58,9 @@ struct BlenderdCommand: ParsableCommand {
     @Option(help: "GPUs for instances: auto, none, or indices like 0,1 (one instance per GPU).")
     var gpus: String = "none"
 
+    @Option(help: "Run spawned instances on these CPUs only (a list like 1 or 2-3,6) and the daemon on the others: steadier, lower script.exec latency for local clients on the daemon's CPUs, but renders get only these CPUs. Default: no pinning.")
+    var instanceCpus: String?
+
     @Option(help: "Default script.exec time limit, in seconds.")
     var execTimeout: Double = 60
 
@@ -95,6 +98,24 @@ struct BlenderdCommand: ParsableCommand {
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard SandboxTier(rawValue: sandbox) != nil else { throw ValidationError("--sandbox takes strict, standard or trusted") }
         if let stateDir, !stateDir.hasPrefix("/") { throw ValidationError("--state-dir must be an absolute path") }
+        _ = try placement()
+    }
+
+    /// --instance-cpus checked against this machine: the instances' pinning and the CPUs left for
+    /// the daemon (nil when the instances have all of them: the daemon then stays where it is).
+    func placement() throws -> (instances: CPUPinning, daemon: CPUSet?)? {
+        guard let instanceCpus else { return nil }
+        let allowed = try CPUAffinity.allowed()
+        guard let cpus = CPUSet(list: instanceCpus) else {
+            throw ValidationError("--instance-cpus takes a CPU list like 1 or 2-3,6; blenderd may use CPUs \(allowed) here")
+        }
+        guard cpus.isSubset(of: allowed) else {
+            throw ValidationError("--instance-cpus \(cpus): blenderd may only use CPUs \(allowed) here; pick from those")
+        }
+        guard let taskset = CPUPinning.findTaskset() else {
+            throw ValidationError("--instance-cpus needs taskset (util-linux), which is not on PATH; install util-linux or drop the flag")
+        }
+        return (CPUPinning(cpus: cpus, taskset: taskset), allowed.subtracting(cpus))
     }
 
     func run() throws {
@@ -121,10 +142,20 @@ struct BlenderdCommand: ParsableCommand {
         if launchers.isEmpty {
             logger.warning("no Blender launcher: session.open will answer -32002; pass --blender or --bpy-python")
         }
-        let pool = PoolConfiguration(
+        var pool = PoolConfiguration(
             launchers: launchers, warm: launchers.isEmpty ? 0 : warm, maxInstances: maxInstances,
             recycleAfterJobs: recycleAfter, recycleAboveRSSBytes: maxRssMb << 20,
             gpus: GPUPolicy(argument: gpus) ?? .none)
+        if let placement = try placement() {
+            pool.pinning = placement.instances
+            if let daemonCPUs = placement.daemon {
+                // Before the loop and libuv's thread pool exist: threads started later inherit it.
+                try CPUAffinity.pinProcess(to: daemonCPUs)
+                logger.info("CPU placement: instances on CPUs \(placement.instances.cpus), the daemon on \(daemonCPUs)")
+            } else {
+                logger.notice("CPU placement: instances on CPUs \(placement.instances.cpus), which are all this machine allows; the daemon shares them")
+            }
+        }
         let socketPath = SocketPath.resolve(explicit: socket)
         var configuration = DaemonConfiguration(
             socketPath: socketPath,

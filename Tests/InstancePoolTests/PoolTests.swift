@@ -36,6 +36,7 @@ final class PoolTests: XCTestCase {
         for key in ["id", "state", "kind", "headless", "blender", "engines", "devices", "pid", "rss_bytes", "jobs", "started_at", "uptime_s"] {
             XCTAssertNotNil(encoded[key], "snapshot has \(key)")
         }
+        XCTAssertNil(encoded["cpus"], "no --instance-cpus: no cpus member")
         // The worker's stderr reaches the log (debug level), line by line.
         XCTAssertTrue(harness.loop.run(timeout: 2000) {
             harness.log.records.contains { $0.level == .debug && $0.message.contains("fake worker \(instance.pid) starting") }
@@ -279,6 +280,29 @@ final class PoolTests: XCTestCase {
         XCTAssertTrue(harness.loop.run(timeout: 5000) { waiting != nil })
         XCTAssertEqual(try waiting?.get().gpu, gpuLease.gpu)
         harness.finish()
+    }
+
+    func testCPUPinningReachesTheWorker() throws {
+        // The last CPU this test may use (on a 1-CPU machine, that one: the pinning still applies).
+        let allowed = try XCTUnwrap(CPUSet(list: try XCTUnwrap(cpusAllowed(getpid()))))
+        let cpu = try XCTUnwrap(allowed.cpus.last.flatMap { CPUSet([$0]) })
+        var config = configuration(warm: 1, max: 1)
+        config.pinning = CPUPinning(cpus: cpu, taskset: try XCTUnwrap(CPUPinning.findTaskset(), "util-linux taskset"))
+        let harness = try PoolHarness(config)
+        harness.start(readyCount: 1)
+        let instance = try XCTUnwrap(harness.pool.instances.first)
+        XCTAssertEqual(instance.info?.pid, instance.pid, "taskset execs in place: the spawned pid is still the worker's")
+        XCTAssertEqual(cpusAllowed(instance.pid), cpu.description, "the worker runs where it was put")
+        XCTAssertEqual(instance.snapshot.cpus, cpu.cpus)
+        XCTAssertEqual(try JSONValueEncoder().encode(instance.snapshot)["cpus"]?.arrayValue?.compactMap(\.intValue), cpu.cpus)
+        harness.finish()
+    }
+
+    /// /proc/PID/status's Cpus_allowed_list ("0-1").
+    private func cpusAllowed(_ pid: Int32) -> String? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+        return line.map { $0.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces) }
     }
 
     func testAdminSpawnAndStop() throws {
