@@ -58,6 +58,20 @@ def result_line(**fields):
     return "exec " + " ".join("%s=%s" % (k, fmt(v)) for k, v in fields.items())
 
 
+def cpu_list(text):
+    """argparse type for "1" or "0-2,5": the set of CPU numbers."""
+    cpus = set()
+    try:
+        for part in text.split(","):
+            low, _, high = part.partition("-")
+            cpus.update(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise ValueError("not a CPU list like 1 or 0-2,5: %r" % text)
+    if not cpus or min(cpus) < 0:
+        raise ValueError("not a CPU list like 1 or 0-2,5: %r" % text)
+    return cpus
+
+
 def die(message, status=2):
     sys.stderr.write("%s: %s\n" % (os.path.basename(sys.argv[0]), message))
     sys.exit(status)

@@ -41,6 +41,10 @@ processes (default 1; daemon: as many sessions, so as many instances), its calls
 them, so a side's p50 is less the luck of one process. `--rounds` sets how often the sides take
 turns (default 10 rounds: 50 calls in a row per side at 500 runs).
 
+Placement: with `--worker-cpus LIST --client-cpus LIST` every worker this script starts runs on
+the first list and this client (and socat) on the second: what `blenderd --instance-cpus LIST`
+does with its instances and itself, so both sides run with the same placement.
+
 Prints `exec mode=direct ...` (and `mode=daemon ...`) lines with p50/p90/p99 in ms.
 """
 
@@ -203,11 +207,20 @@ def main():
                         help="also time a second direct worker, started the same way, in the same rounds "
                              "(mode=control): what two identical workers differ by, the noise floor of any "
                              "comparison between worker processes (auto: when another side is timed)")
+    parser.add_argument("--worker-cpus", type=common.cpu_list, metavar="LIST",
+                        help="run every worker this script starts (direct, relayed, control) on these CPUs, as "
+                             "blenderd --instance-cpus LIST runs its instances (default: no placement)")
+    parser.add_argument("--client-cpus", type=common.cpu_list, metavar="LIST",
+                        help="run this client (and socat) on these CPUs: where blenderd --instance-cpus puts "
+                             "the daemon, the CPUs the worker CPUs leave (default: no placement)")
     parser.add_argument("--framing", default="header", choices=("header", "ndjson"),
                         help="framing on the daemon socket (default header, as on the worker channel)")
     args = parser.parse_args()
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.client_cpus:
+        # Before any process starts: socat inherits it, the workers get --worker-cpus instead.
+        os.sched_setaffinity(0, args.client_cpus)
 
     daemon_unsupported = False
     for launcher in args.launchers.split(","):
@@ -216,7 +229,8 @@ def main():
             print(common.result_line(mode="direct", launcher=launcher, skip=reason), flush=True)
             continue
         with contextlib.ExitStack() as processes:
-            print(common.result_line(mode="direct_setup", launcher=launcher, sandbox=direct_sandbox(args, "")[1]),
+            print(common.result_line(mode="direct_setup", launcher=launcher, sandbox=direct_sandbox(args, "")[1],
+                                     worker_cpus=cpu_text(args.worker_cpus), client_cpus=cpu_text(args.client_cpus)),
                   flush=True)
             directs = [processes.enter_context(Direct(launcher, args)) for _ in range(args.workers)]
             worker = directs[0].worker
@@ -274,7 +288,7 @@ class Direct(Closing):
         self.workspace = tempfile.mkdtemp(prefix="bd-direct-")
         policy, _ = direct_sandbox(args, self.workspace)
         try:
-            self.worker = Worker(launcher, sandbox=policy) if policy is not None else Worker(launcher)
+            self.worker = Worker(launcher, sandbox=policy, cpus=args.worker_cpus)
         except BaseException:
             shutil.rmtree(self.workspace, ignore_errors=True)
             raise
@@ -315,6 +329,10 @@ class Relayed(Closing):
         self.socat.wait()
         # The worker's channel went through socat: killed, not asked to shut down over it.
         self.direct.close(kill=True)
+
+
+def cpu_text(cpus):
+    return ",".join(map(str, sorted(cpus))) if cpus else "any"
 
 
 def direct_sandbox(args, workspace):

@@ -74,9 +74,11 @@ def sandbox_policy(workspace, tier="standard", writable=(), network=False):
 
 
 class Worker:
-    def __init__(self, launcher, sandbox=None, extra_args=()):
+    def __init__(self, launcher, sandbox=None, extra_args=(), cpus=None):
         """`sandbox`: a policy dict passed as --sandbox JSON (None: trusted);
-        `extra_args` are appended verbatim (a malformed --sandbox, say)."""
+        `extra_args` are appended verbatim (a malformed --sandbox, say);
+        `cpus`: the CPU numbers it runs on, set before exec as blenderd
+        --instance-cpus does with taskset (None: wherever the scheduler puts it)."""
         spec, reason = availability(launcher)
         if spec is None:
             raise LookupError(reason)
@@ -90,6 +92,8 @@ class Worker:
 
         def as_fd3():  # runs in the child between fork and exec
             os.dup2(child_fd, 3)
+            if cpus:
+                os.sched_setaffinity(0, cpus)
 
         # a file, not a pipe: nobody drains a pipe, and a full one would hang Blender
         self.log = tempfile.TemporaryFile()
