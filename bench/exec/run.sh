@@ -173,7 +173,7 @@ calc() { awk "BEGIN { $1 }"; }
 say ""
 printf '%-10s %-8s %-7s %17s %22s %9s %22s %10s  %s\n' launcher cpus blender "cold p50/p90 ms" "warm p50/p90/p99 ms" \
     cold/warm "daemon p50/p99 ms" overhead target
-misses=0 unsure=0 greps=() notes=()
+misses=() unsure=() greps=() notes=()
 for placement in $PLACEMENTS; do
     RESULTS="$TMP/results.$placement"
     for l in ${LAUNCHERS//,/ }; do
@@ -200,7 +200,7 @@ for placement in $PLACEMENTS; do
             calc "exit !($over_pct <= $TARGET_OVERHEAD_PCT || $over_us <= $TARGET_OVERHEAD_US)" \
                 || why+=("daemon overhead ${over_us}us (${over_pct}%) > ${TARGET_OVERHEAD_US}us and > ${TARGET_OVERHEAD_PCT}%")
         fi
-        if ((${#why[@]})); then verdict="MISS ($(IFS=';'; echo "${why[*]}" | sed 's/;/, /g'))"; misses=$((misses + 1))
+        if ((${#why[@]})); then verdict="MISS ($(IFS=';'; echo "${why[*]}" | sed 's/;/, /g'))"; misses+=("$label")
         else verdict="ok"; fi
         # The overhead compares different worker processes; when the control (more direct workers,
         # same rounds) is off from direct by half the target or more, this run cannot tell.
@@ -208,7 +208,7 @@ for placement in $PLACEMENTS; do
         if [[ -n "$d50" && -n "$k50" ]]; then
             noise_us=$(calc "d = ($k50 - $w50) * 1000; printf \"%.0f\", d < 0 ? -d : d")
             if calc "exit !($noise_us * 2 >= $TARGET_OVERHEAD_US)"; then
-                verdict+=" (inconclusive: the control differs from direct by ${noise_us}us)"; unsure=$((unsure + 1))
+                verdict+=" (inconclusive: the control differs from direct by ${noise_us}us)"; unsure+=("$label")
             fi
         fi
         [[ -n "$d50" ]] || verdict+=" (daemon not measured)"
@@ -264,7 +264,7 @@ elif [[ -z "${BLENDERD:-}" ]]; then
     say "daemon: not measured (set BLENDERD=path/to/blenderd)"
 fi
 inconclusive=""
-((unsure == 0)) || inconclusive="; $unsure row(s) inconclusive on the daemon overhead: rerun"
-if ((misses)); then say "targets: MISS ($misses row(s) of launcher and placement$inconclusive)"
+((${#unsure[@]} == 0)) || inconclusive="; inconclusive on the daemon overhead, rerun: $(IFS=,; echo "${unsure[*]}" | sed 's/,/, /g')"
+if ((${#misses[@]})); then say "targets: MISS in $(IFS=,; echo "${misses[*]}" | sed 's/,/, /g') (of ${#greps[@]} rows)$inconclusive"
 else say "targets: ok (cold/warm >= ${TARGET_RATIO}x, warm p50 <= ${TARGET_P50_MS} ms$(grep -q '^exec mode=daemon launcher=' "$TMP"/results.* && echo ", daemon overhead <= ${TARGET_OVERHEAD_PCT}% or <= ${TARGET_OVERHEAD_US}us"))$inconclusive"; fi
 exit 0

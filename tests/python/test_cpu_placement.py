@@ -1,15 +1,16 @@
 """blenderd --instance-cpus on real Blender: every thread of every spawned
 Blender (both launchers, under the strict sandbox) runs on the listed CPUs, the
-daemon's threads on the others, instance.list says so, and a list this machine
-cannot honour stops the daemon at start with the CPUs it may use."""
+daemon's threads on the others, instance.list and `blenderctl instances` say so,
+and a list this machine cannot honour stops the daemon at start with the CPUs it
+may use."""
 
 import os
 import subprocess
 
 import pytest
 
-from daemon_harness import (LAUNCHER_REQUIREMENT, Daemon, blenderd_binary, have_launcher, missing_reason,
-                            processes_mentioning, status_field)
+from daemon_harness import (LAUNCHER_REQUIREMENT, Daemon, blenderctl_binary, blenderd_binary, have_launcher,
+                            missing_reason, processes_mentioning, status_field)
 
 pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
 
@@ -63,6 +64,12 @@ def test_instances_and_daemon_run_on_cpus_of_their_own(tmp_path):
                 listed = {i["id"]: i for i in client.call("instance.list")["instances"]}
                 assert listed[opened["instance"]]["cpus"] == [instance_cpu]
                 client.call("session.close", session=opened["session"])
+        # blenderctl's table says so too.
+        table = subprocess.run([blenderctl_binary(), "instances", "--socket", daemon.socket_path],
+                               capture_output=True, text=True, timeout=30)
+        header, *rows = table.stdout.splitlines()
+        column = header.index("CPUS")  # a character offset: values such as "2.0 MiB" hold spaces
+        assert rows and all(row[column:].split()[0] == str(instance_cpu) for row in rows), table.stdout
         # Every process of every instance (taskset, prlimit and sh exec in place; bwrap and Blender
         # and Blender's own threads), seen from outside the sandbox.
         pids = [pid for pid in processes_mentioning(daemon.state_dir) if pid != daemon.pid]
