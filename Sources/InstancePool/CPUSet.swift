@@ -1,10 +1,10 @@
 // CPU placement of spawned instances (--instance-cpus). On a small machine the scheduler moves
-// the client, the daemon and the Blender that serves them between cores on every call, and each
-// move costs cold caches: on a 2-vCPU VM that made a script.exec through the daemon 35–115 µs
-// slower than one sent to a worker directly, and workers differ among themselves by as much.
-// Instances on cores of their own, with the daemon and local clients on the others, take that
-// away (BENCHMARKS.md, "Placement"). It is opt-in: pinning every Blender to part of the machine
-// also caps what parallel renders can use.
+// the client, the daemon and the Blender that serves them between cores from call to call, and
+// each move costs cold caches: on a 2-vCPU VM the daemon's overhead on a script.exec swung by
+// ~100 µs from run to run, and two identical workers differed by as much. Instances on cores of
+// their own, with the daemon and local clients on the others, steady it (BENCHMARKS.md,
+// "Placement"). It is opt-in: pinning every Blender to part of the machine also caps what
+// parallel renders can use.
 
 #if canImport(Glibc)
 import Glibc

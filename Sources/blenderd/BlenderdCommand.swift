@@ -105,7 +105,10 @@ struct BlenderdCommand: ParsableCommand {
     /// the daemon (nil when the instances have all of them: the daemon then stays where it is).
     func placement() throws -> (instances: CPUPinning, daemon: CPUSet?)? {
         guard let instanceCpus else { return nil }
-        let allowed = try CPUAffinity.allowed()
+        let allowed: CPUSet
+        do { allowed = try CPUAffinity.allowed() } catch {
+            throw ValidationError("--instance-cpus: cannot read which CPUs blenderd may use (\(error)); drop the flag")
+        }
         guard let cpus = CPUSet(list: instanceCpus) else {
             throw ValidationError("--instance-cpus takes a CPU list like 1 or 2-3,6; blenderd may use CPUs \(allowed) here")
         }
@@ -150,7 +153,10 @@ struct BlenderdCommand: ParsableCommand {
             pool.pinning = placement.instances
             if let daemonCPUs = placement.daemon {
                 // Before the loop and libuv's thread pool exist: threads started later inherit it.
-                try CPUAffinity.pinProcess(to: daemonCPUs)
+                do { try CPUAffinity.pinProcess(to: daemonCPUs) } catch {
+                    writeStandardError("blenderd: cannot move the daemon to CPUs \(daemonCPUs): \(error)\n  remedy: drop --instance-cpus, or run blenderd where it may set its own CPU affinity\n")
+                    throw ExitCode(1)
+                }
                 logger.info("CPU placement: instances on CPUs \(placement.instances.cpus), the daemon on \(daemonCPUs)")
             } else {
                 logger.notice("CPU placement: instances on CPUs \(placement.instances.cpus), which are all this machine allows; the daemon shares them")
