@@ -20,8 +20,15 @@ struct GUIAttachTests {
         screen.arguments = [display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]
         screen.standardError = FileHandle.nullDevice
         try screen.run()
-        // SIGKILL: children of Foundation.Process inherit its blocked SIGTERM.
-        defer { kill(screen.processIdentifier, SIGKILL); screen.waitUntilExit() }
+        // SIGKILL: children of Foundation.Process inherit its blocked SIGTERM. Killed, Xvfb leaves
+        // its lock file and socket behind: removed here.
+        defer {
+            kill(screen.processIdentifier, SIGKILL)
+            screen.waitUntilExit()
+            let number = display.dropFirst()
+            try? FileManager.default.removeItem(atPath: "/tmp/.X\(number)-lock")
+            try? FileManager.default.removeItem(atPath: "/tmp/.X11-unix/X\(number)")
+        }
         usleep(500_000)
 
         let gui = Process()
@@ -34,7 +41,7 @@ struct GUIAttachTests {
         gui.environment = environment
         // Kept for the failure message: why a GUI did not attach is in Blender's own output.
         let outputPath = NSTemporaryDirectory() + "blenderd-gui-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)  // FileHandle below says if it failed
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         gui.standardOutput = output

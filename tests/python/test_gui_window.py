@@ -29,9 +29,11 @@ def test_windowed_blender_attaches_and_serves(tmp_path):
     server.listen(1)
     server.settimeout(0.5)
     log = open(tmp_path / "blender.log", "w")
+    # Blender saves quit.blend into its temporary directory on quit: the test's, not /tmp.
+    env = dict(os.environ, TMPDIR=str(tmp_path), TEMP=str(tmp_path), TMP=str(tmp_path))
     proc = subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", exe, "--factory-startup",
                              "-noaudio", "--python", START, "--", sock_path, str(tmp_path / "attach.token")],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + 120
         conn = None
