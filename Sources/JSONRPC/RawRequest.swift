@@ -58,7 +58,7 @@ extension Message {
                 id = valid
             }
             // jsonrpc and method are nearly always plain strings: compared and copied as bytes.
-            guard plainString(buffer, jsonrpcRange) == version || value(jsonrpcRange) == .string(version) else { return nil }
+            guard holdsVersion(buffer, jsonrpcRange, maxDepth: maxDepth) else { return nil }
             let method: String
             if let plain = plainString(buffer, methodRange) {
                 method = plain
@@ -75,13 +75,5 @@ extension Message {
             }
             return RawRequest(id: id, method: method, params: params)
         }
-    }
-
-    /// The string a validated literal at `range` holds, when it is plain ASCII without escapes.
-    private static func plainString(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
-        guard range.count >= 2, let base = buffer.baseAddress, base[range.lowerBound] == UInt8(ascii: "\""),
-              ByteScan.firstNonPlain(base, from: range.lowerBound + 1, to: range.upperBound) == range.upperBound - 1
-        else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: buffer[(range.lowerBound + 1)..<(range.upperBound - 1)]), as: UTF8.self)
     }
 }

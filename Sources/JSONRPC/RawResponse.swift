@@ -58,7 +58,7 @@ extension Message {
                   (ranges.result == nil) != (ranges.error == nil)
             else { return nil }
             func value(_ range: Range<Int>) -> JSONValue? { envelopeMember(buffer, range, maxDepth: maxDepth) }
-            guard value(jsonrpcRange) == .string(version),
+            guard holdsVersion(buffer, jsonrpcRange, maxDepth: maxDepth),
                   let idValue = value(idRange), let id = RequestID(json: idValue)
             else { return nil }
             if let resultRange = ranges.result {
@@ -69,6 +69,20 @@ extension Message {
             else { return nil }
             return RawResponse(id: id, result: .failure(error))
         }
+    }
+
+    /// Whether the validated `jsonrpc` literal at `range` is "2.0": nearly always a plain string,
+    /// compared as bytes; any other spelling (escapes) is parsed.
+    static func holdsVersion(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxDepth: Int) -> Bool {
+        plainString(buffer, range) == version || envelopeMember(buffer, range, maxDepth: maxDepth) == .string(version)
+    }
+
+    /// The string a validated literal at `range` holds, when it is plain ASCII without escapes.
+    static func plainString(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        guard range.count >= 2, let base = buffer.baseAddress, base[range.lowerBound] == UInt8(ascii: "\""),
+              ByteScan.firstNonPlain(base, from: range.lowerBound + 1, to: range.upperBound) == range.upperBound - 1
+        else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[(range.lowerBound + 1)..<(range.upperBound - 1)]), as: UTF8.self)
     }
 
     /// A small envelope member (jsonrpc, id, method, error) of a body `scanEnvelope` validated,
