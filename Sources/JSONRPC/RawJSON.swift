@@ -94,14 +94,7 @@ public struct RawJSON: Hashable, Sendable {
             var walker = TopLevelMembers(text)
             var members: [(key: String, value: RawJSON)] = []
             while let member = walker.next() {
-                let key: String
-                if member.plain {
-                    key = String(decoding: UnsafeBufferPointer(rebasing: text[member.key]), as: UTF8.self)
-                } else {
-                    let literal = Array(text[(member.key.lowerBound - 1)..<(member.key.upperBound + 1)])
-                    key = (try? JSON.parse(literal))?.stringValue ?? ""
-                }
-                members.append((key, RawJSON(validated: Array(text[member.value]))))
+                members.append((TopLevelMembers.key(member, in: text), RawJSON(validated: Array(text[member.value]))))
             }
             return members
         }
@@ -195,8 +188,7 @@ public struct RawJSON: Hashable, Sendable {
                         matches = member.key.count == wanted.count
                             && UnsafeBufferPointer(rebasing: text[member.key]).elementsEqual(wanted)
                     } else {
-                        let literal = Array(text[(member.key.lowerBound - 1)..<(member.key.upperBound + 1)])
-                        matches = (try? JSON.parse(literal)) == .string(String(decoding: wanted, as: UTF8.self))
+                        matches = TopLevelMembers.key(member, in: text) == String(decoding: wanted, as: UTF8.self)
                     }
                     if matches { return member.value }
                 }
@@ -259,6 +251,14 @@ private struct TopLevelMembers {
 
     /// The next member: its key's range between the quotes, whether the key is plain ASCII
     /// without escapes, and its value's range.
+    /// A member's key, decoded: a plain one is taken as it is, any other parsed (escapes,
+    /// non-ASCII). The text was validated, so parsing the literal cannot fail.
+    static func key(_ member: (key: Range<Int>, plain: Bool, value: Range<Int>), in text: UnsafeBufferPointer<UInt8>) -> String {
+        if member.plain { return String(decoding: UnsafeBufferPointer(rebasing: text[member.key]), as: UTF8.self) }
+        let literal = Array(text[(member.key.lowerBound - 1)..<(member.key.upperBound + 1)])
+        return (try? JSON.parse(literal))?.stringValue ?? ""
+    }
+
     mutating func next() -> (key: Range<Int>, plain: Bool, value: Range<Int>)? {
         guard let base else { return nil }
         skipWhitespace(base)
