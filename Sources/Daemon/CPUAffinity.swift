@@ -11,17 +11,17 @@ import Glibc
 #endif
 
 public enum CPUAffinity {
-    /// Bytes of the kernel's mask: CPU_SETSIZE (1024) bits.
-    private static let maskWords = CPUSet.limit / (8 * MemoryLayout<UInt>.size)
+    /// The kernel's mask, CPU_SETSIZE (1024) bits, as words: CPU n is bit n % bits of word n / bits.
+    private static let bits = UInt.bitWidth
+    private static let maskWords = CPUSet.limit / bits
+    private static let maskBytes = maskWords * MemoryLayout<UInt>.size
 
     /// The CPUs the calling thread may run on (its affinity, which cgroups and taskset narrow).
     public static func allowed() throws(SystemCallError) -> CPUSet {
         var mask = [UInt](repeating: 0, count: maskWords)
-        try mask.withUnsafeMutableBufferPointer { (buffer) throws(SystemCallError) in
-            try sysCheck(blenderd_sched_getaffinity(0, buffer.baseAddress, buffer.count * MemoryLayout<UInt>.size),
-                         "sched_getaffinity")
+        _ = try mask.withUnsafeMutableBufferPointer { (buffer) throws(SystemCallError) in
+            try sysCheck(blenderd_sched_getaffinity(0, buffer.baseAddress, maskBytes), "sched_getaffinity")
         }
-        let bits = MemoryLayout<UInt>.size * 8
         let cpus = (0..<CPUSet.limit).filter { mask[$0 / bits] & (1 << UInt($0 % bits)) != 0 }
         // The kernel never reports an empty mask for a running thread.
         guard let set = CPUSet(cpus) else { throw SystemCallError(errno: EINVAL, operation: "sched_getaffinity: empty mask") }
@@ -33,15 +33,13 @@ public enum CPUAffinity {
     /// mask, so call it before the loop and libuv's thread pool start.
     public static func pinProcess(to cpus: CPUSet) throws(SystemCallError) {
         var mask = [UInt](repeating: 0, count: maskWords)
-        let bits = MemoryLayout<UInt>.size * 8
         for cpu in cpus.cpus { mask[cpu / bits] |= 1 << UInt(cpu % bits) }
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         let threads = tasks.compactMap { Int32($0) }
         for thread in threads.isEmpty ? [0] : threads {
             do {
-                try mask.withUnsafeBufferPointer { (buffer) throws(SystemCallError) in
-                    try sysCheck(blenderd_sched_setaffinity(thread, buffer.baseAddress, buffer.count * MemoryLayout<UInt>.size),
-                                 "sched_setaffinity(\(thread), \(cpus))")
+                _ = try mask.withUnsafeBufferPointer { (buffer) throws(SystemCallError) in
+                    try sysCheck(blenderd_sched_setaffinity(thread, buffer.baseAddress, maskBytes), "sched_setaffinity(\(thread), \(cpus))")
                 }
             } catch where error.errno == ESRCH {
                 continue  // the thread ended since the listing
